@@ -1,0 +1,13 @@
+import type { UserConfig } from 'vitest/config';
+
+/** Test settings every project shares: sources are resolved through the `@precond/source` export condition, so tests run against `src` without a build. */
+export const sharedTestConfig: UserConfig = {
+  resolve: { conditions: ['@precond/source'] },
+  ssr: { resolve: { conditions: ['@precond/source'] } },
+  test: {
+    include: ['src/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+};
