@@ -9,5 +9,6 @@ export const sharedTestConfig: UserConfig = {
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    setupFiles: [new URL('./vitest.setup.ts', import.meta.url).pathname],
   },
 };
