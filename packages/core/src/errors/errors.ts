@@ -29,7 +29,7 @@ export class UnknownNameError extends PrecondError {
   constructor(what: string, name: string, known: readonly string[]) {
     super(
       'unknown-name',
-      `unknown ${what} '${name}'; known ${what}s: ${known.length ? [...known].sort().join(', ') : '(none)'}`,
+      `unknown ${what} '${name}'; the known ones are: ${known.length ? [...known].sort().join(', ') : '(none)'}`,
     );
     this.name = 'UnknownNameError';
     this.known = known;

@@ -36,7 +36,10 @@ export class PluginRegistry {
     const known = this.list(kind).map((f) => f.meta.id);
     if (!entry) throw new UnknownNameError(kind ? `${kind} plugin` : 'plugin', id, known);
     if (kind && entry.factory.meta.kind !== kind) {
-      throw new UnknownNameError(`${kind} plugin`, `${id}' is a ${entry.factory.meta.kind} plugin, not a ${kind} one: '${id}`, known);
+      throw new PrecondError(
+        'wrong-kind',
+        `plugin '${id}' (${entry.origin}) is a ${entry.factory.meta.kind} plugin; a ${kind} plugin is needed here, one of: ${known.join(', ') || '(none)'}`,
+      );
     }
     return entry.factory;
   }
