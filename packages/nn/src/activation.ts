@@ -1,0 +1,65 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** The activations a model plugin can name in its options. */
+export const ACTIVATION_NAMES = ['identity', 'tanh', 'relu', 'sin', 'quadratic'] as const;
+export type ActivationName = (typeof ACTIVATION_NAMES)[number];
+
+/**
+ * A pointwise nonlinearity `φ` with its derivative. Layers call `apply` in their forward pass; the
+ * derivative is there for hand-written per-layer products (forward-mode `J·v`, per-sample
+ * backward passes), which must not depend on the autodiff tape.
+ */
+export interface Activation {
+  /** Name recorded in run records and error messages. */
+  readonly name: string;
+  /** `φ(s)` elementwise; called on every forward pass. May return `s` itself when `φ` is the identity. */
+  apply(s: tf.Tensor): tf.Tensor;
+  /** `φ'(s)` elementwise; called by curvature code that propagates tangents through a layer. */
+  derivative(s: tf.Tensor): tf.Tensor;
+}
+
+const identity: Activation = {
+  name: 'identity',
+  apply: (s) => s,
+  derivative: (s) => tf.onesLike(s),
+};
+
+const tanh: Activation = {
+  name: 'tanh',
+  apply: (s) => tf.tanh(s),
+  derivative: (s) => tf.tidy(() => tf.sub(1, tf.square(tf.tanh(s)))),
+};
+
+const relu: Activation = {
+  name: 'relu',
+  apply: (s) => tf.relu(s),
+  // step(0) = 0, the same subgradient tfjs's relu gradient uses, so both paths agree at the kink.
+  derivative: (s) => tf.step(s),
+};
+
+const sin: Activation = {
+  name: 'sin',
+  apply: (s) => tf.sin(s),
+  derivative: (s) => tf.cos(s),
+};
+
+// The paper's E3 network `W2 (W1 x)²` (PAPER.md, E3).
+const quadratic: Activation = {
+  name: 'quadratic',
+  apply: (s) => tf.square(s),
+  derivative: (s) => tf.mul(s, 2),
+};
+
+const BUILT_IN: Record<ActivationName, Activation> = { identity, tanh, relu, sin, quadratic };
+
+/** The built-in activation called `name`; throws, listing the valid names, for anything else. */
+export function activation(name: ActivationName): Activation {
+  const found = Object.prototype.hasOwnProperty.call(BUILT_IN, name) ? BUILT_IN[name] : undefined;
+  if (!found) throw new RangeError(`unknown activation '${String(name)}'; valid activations: ${ACTIVATION_NAMES.join(', ')}`);
+  return found;
+}
+
+/** `spec` as an Activation: built-in names are looked up, objects (third-party activations) pass through. */
+export function toActivation(spec: ActivationName | Activation): Activation {
+  return typeof spec === 'string' ? activation(spec) : spec;
+}
