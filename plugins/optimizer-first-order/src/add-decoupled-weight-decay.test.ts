@@ -42,6 +42,6 @@ describe('addDecoupledWeightDecay', () => {
 
   it('rejects a negative λ and a non-positive learning rate', () => {
     expect(() => addDecoupledWeightDecay(-1, 1e-3)).toThrow(/addDecoupledWeightDecay\.weightDecay must be >= 0, got -1/);
-    expect(() => addDecoupledWeightDecay(0.1, -1e-3)).toThrow(/addDecoupledWeightDecay\.schedule: a learning rate must be > 0/);
+    expect(() => addDecoupledWeightDecay(0.1, -1e-3)).toThrow(/addDecoupledWeightDecay\.schedule: must be > 0/);
   });
 });

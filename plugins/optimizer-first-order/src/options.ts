@@ -1,31 +1,7 @@
-import { scheduleOrNumber, z } from '@precond/core';
+import { positiveSchedule, z } from '@precond/core';
 
-/**
- * A learning rate: a number or one of core's schedules (constant, step, cosine, log-linear), every
- * value of which must be > 0. A cosine schedule may decay to `final: 0` (its usual form, and core's
- * default): a zero step at the end of training is harmless, a negative one would ascend the loss.
- */
-export const learningRateSchema = scheduleOrNumber.superRefine((schedule, ctx) => {
-  const positive = (value: number, path: string[]) => {
-    if (!(value > 0)) ctx.addIssue({ code: 'custom', message: `a learning rate must be > 0, got ${value}`, path });
-  };
-  if (typeof schedule === 'number') return positive(schedule, []);
-  switch (schedule.type) {
-    case 'constant':
-    case 'step':
-      // A step schedule multiplies by a positive factor, so a positive start keeps it positive.
-      return positive(schedule.value, ['value']);
-    case 'cosine':
-      positive(schedule.value, ['value']);
-      if (!(schedule.final >= 0)) {
-        ctx.addIssue({ code: 'custom', message: `a cosine schedule must end at a final value >= 0, got ${schedule.final}`, path: ['final'] });
-      }
-      return;
-    case 'log-linear':
-      // Core's schema already requires `from` and `to` to be positive.
-      return;
-  }
-});
+/** A learning rate: a number or one of core's schedules, every value > 0 (core's `positiveSchedule`). */
+export const learningRateSchema = positiveSchedule;
 /** A learning rate as written in an experiment (cosine `final`/`warmup` may be left out). */
 export type LearningRateInput = z.input<typeof learningRateSchema>;
 

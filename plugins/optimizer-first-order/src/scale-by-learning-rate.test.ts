@@ -33,9 +33,9 @@ describe('scaleByLearningRate', () => {
   });
 
   it('rejects a learning rate that is not > 0, naming the argument', () => {
-    expect(() => scaleByLearningRate(0)).toThrow(/scaleByLearningRate\.schedule: a learning rate must be > 0, got 0/);
+    expect(() => scaleByLearningRate(0)).toThrow(/scaleByLearningRate\.schedule: must be > 0, got 0/);
     expect(() => scaleByLearningRate({ type: 'step', value: -1, factor: 0.5, every: 1 })).toThrow(
-      /scaleByLearningRate\.schedule\.value: a learning rate must be > 0, got -1/,
+      /scaleByLearningRate\.schedule\.value: must be > 0, got -1/,
     );
   });
 });

@@ -30,19 +30,29 @@ export function chain(...stages: GradientTransformation[]): GradientTransformati
     update(updates, state, ctx) {
       let current: readonly tf.Tensor[] = updates;
       const next: State = {};
-      stages.forEach((stage, i) => {
-        const out = stage.update(current, state[String(i)] as State, ctx);
+      try {
+        stages.forEach((stage, i) => {
+          const out = stage.update(current, state[String(i)] as State, ctx);
+          if (current !== updates) current.forEach((t) => t.dispose());
+          current = out.updates;
+          next[String(i)] = out.state;
+        });
+      } catch (error) {
+        // Free what earlier stages made before the error leaves this function.
         if (current !== updates) current.forEach((t) => t.dispose());
-        current = out.updates;
-        next[String(i)] = out.state;
-      });
+        for (const [i, s] of Object.entries(next)) disposeState(s, state[i]);
+        throw error;
+      }
       return { updates: current === updates ? updates.map((u) => u.clone()) : [...current], state: next };
     },
   };
 }
 
 /**
- * The optimizer of preconditioned gradient descent built from a transformation:
+ * The optimizer of preconditioned gradient descent built from a transformation.
+ * Note: `count` (what schedules see) counts applied updates, so a skipped non-finite step does not
+ * advance the schedule; `getState` returns live tensors that the optimizer keeps owning.
+ *
  * `d = P(g)`, `u = T(d)`, `θ ← θ + u` (a transformation ends with the `-η` scaling).
  * A step whose gradients are not finite is skipped (parameters and state unchanged) and counted in
  * `skipped_steps`; the runner's guard then stops the run when the loss itself is not finite.

@@ -43,6 +43,30 @@ export type ScalarSchedule = z.output<typeof scalarScheduleSchema>;
 export const scheduleOrNumber = z.union([z.number().finite(), scalarScheduleSchema]);
 export type ScheduleOrNumber = z.output<typeof scheduleOrNumber>;
 
+/**
+ * A schedule whose every value is > 0 (learning rates, damping). A cosine schedule may decay to
+ * `final: 0` (its usual form): a zero step at the end is harmless, a negative one would ascend.
+ */
+export const positiveSchedule = scheduleOrNumber.superRefine((schedule, ctx) => {
+  const positive = (value: number, path: string[]) => {
+    if (!(value > 0)) ctx.addIssue({ code: 'custom', message: `must be > 0, got ${value}`, path });
+  };
+  if (typeof schedule === 'number') return positive(schedule, []);
+  switch (schedule.type) {
+    case 'constant':
+    case 'step':
+      // A step schedule multiplies by a positive factor, so a positive start keeps it positive.
+      return positive(schedule.value, ['value']);
+    case 'cosine':
+      positive(schedule.value, ['value']);
+      if (!(schedule.final >= 0)) ctx.addIssue({ code: 'custom', message: `a cosine schedule must end at a final value >= 0, got ${schedule.final}`, path: ['final'] });
+      return;
+    case 'log-linear':
+      return; // `from` and `to` are positive by the schema itself
+  }
+});
+export type PositiveScheduleInput = z.input<typeof positiveSchedule>;
+
 /** The value of `s` at `step` (0-based: the first update uses step 0). */
 export function scheduleValue(s: ScheduleOrNumber, step: number): number {
   if (typeof s === 'number') return s;
