@@ -1,15 +1,32 @@
-// Importing the union package registers every kernel's gradient on the shared tfjs-core engine
-// (plain Node ESM cannot import tfjs-core's register_all_gradients file).
-import '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
+/**
+ * @precond/runtime-node: runs precond in Node. Picks the tfjs backend (tfjs-node | WebGPU (Dawn) |
+ * wasm | cpu) after checking it computes what training needs, keeps run records on disk, and
+ * collects the environment (git commit, package versions) a run records. Importing it registers
+ * every kernel's gradient on the shared tfjs-core engine.
+ */
+import './backend/register-backends.js';
 
-/** Switch tfjs to `name` (`cpu` or `wasm`) and wait until it is ready. */
-export async function useBackend(name: 'cpu' | 'wasm'): Promise<string> {
-  tf.env().set('PROD', true);
-  const ok = await tf.setBackend(name);
-  if (!ok) throw new Error(`backend '${name}' could not be initialised`);
-  await tf.ready();
-  return tf.getBackend();
-}
+export {
+  AUTO_ORDER,
+  BACKEND_REQUESTS,
+  selectBackend,
+  useBackend,
+  type BackendCandidate,
+  type BackendInfo,
+  type BackendName,
+  type BackendRequest,
+  type SelectBackendOptions,
+} from './backend/select-backend.js';
+export { checkBackend, type CheckBackendOptions, type ConformanceFailure, type ConformanceReport } from './backend/conformance.js';
+export { measureMatMulGflops, type MeasureMatMulOptions } from './backend/measure.js';
+export { TENSORFLOW_PACKAGES } from './backend/tensorflow.js';
+export { SWIFTSHADER_ICD, WEBGPU_INSTALL_COMMAND } from './backend/webgpu.js';
+export { FsRunStore } from './store/fs-run-store.js';
+export {
+  DEFAULT_RECORDED_PACKAGES,
+  gitHead,
+  nodeEnvironment,
+  packageVersion,
+  type NodeEnvironment,
+  type NodeEnvironmentOptions,
+} from './environment/node-environment.js';

@@ -1,0 +1,9 @@
+// Importing the union package registers every kernel's gradient on the shared tfjs-core engine
+// (plain Node ESM cannot import tfjs-core's register_all_gradients file). The two backend packages
+// register `cpu` and `wasm`; both are dependencies, so they are always there to fall back on.
+import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerCpuFallbackKernels, WASM_CPU_FALLBACK_KERNELS } from './cpu-fallback-kernels.js';
+
+registerCpuFallbackKernels('wasm', WASM_CPU_FALLBACK_KERNELS);

@@ -1,0 +1,72 @@
+import { rmSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { selectBackend, useBackend } from './select-backend.js';
+import { installedHere, projectWithPackages } from './test-support/fake-packages.js';
+import { SWIFTSHADER_ICD, WEBGPU_INSTALL_COMMAND } from './webgpu.js';
+
+interface Host {
+  navigator?: { gpu?: unknown };
+  FakeGPUConstant?: unknown;
+}
+const host = globalThis as unknown as Host;
+
+describe("selectBackend('webgpu')", () => {
+  const hadNavigator = 'navigator' in globalThis;
+  // A Dawn stand-in: its globals and a navigator.gpu that finds no adapter, as Dawn does when
+  // Vulkan has no device (no GPU, and SwiftShader not configured).
+  const project = projectWithPackages({
+    webgpu: {
+      version: '0.0.0-test',
+      source: 'export const globals = { FakeGPUConstant: 7 };\nexport function create() { return { requestAdapter: async () => null }; }',
+    },
+  });
+  // Every test starts on cpu, whichever backend the set-up file chose.
+  beforeEach(async () => {
+    await useBackend('cpu');
+  });
+  afterEach(async () => {
+    // Leave no GPU of the tests' making for the next test.
+    if (!hadNavigator) delete host.navigator;
+    else if (host.navigator) delete host.navigator.gpu;
+    delete host.FakeGPUConstant;
+    await useBackend('cpu');
+  });
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  it('without a GPU adapter: an error that says how to get SwiftShader', async () => {
+    host.navigator = { ...(host.navigator ?? {}), gpu: { requestAdapter: async () => null } };
+    await expect(selectBackend('webgpu')).rejects.toThrow(
+      `navigator.gpu.requestAdapter() found no GPU adapter (Dawn saw no usable Vulkan device). On a machine without a GPU, Dawn runs on SwiftShader: \`apt-get install chromium libvulkan1\` and run with \`VK_ICD_FILENAMES=${SWIFTSHADER_ICD}\`.`,
+    );
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  // Where the real 'webgpu' package is installed it is imported before the stand-in; the last
+  // test covers that machine.
+  it.skipIf(installedHere('webgpu'))("provides navigator.gpu and the GPU globals from the 'webgpu' package", async () => {
+    await expect(selectBackend('webgpu', { resolveFrom: project })).rejects.toThrow(/found no GPU adapter/);
+    expect(host.FakeGPUConstant).toBe(7);
+    expect(typeof (host.navigator?.gpu as { requestAdapter?: unknown } | undefined)?.requestAdapter).toBe('function');
+  });
+
+  it('gives the install message when the packages are missing, and the backend when they are installed', async () => {
+    if (installedHere('webgpu') && installedHere('@tensorflow/tfjs-backend-webgpu')) {
+      const info = await selectBackend('webgpu');
+      expect(info.name).toBe('webgpu');
+      expect(info.package).toBe('@tensorflow/tfjs-backend-webgpu');
+      expect(info.candidates).toEqual([{ name: 'webgpu', available: true, passed: true }]);
+      expect(tf.getBackend()).toBe('webgpu');
+      return;
+    }
+    const selecting = selectBackend('webgpu');
+    await expect(selecting).rejects.toThrow(`Install them next to @precond/runtime-node: \`${WEBGPU_INSTALL_COMMAND}\``);
+    await expect(selecting).rejects.toThrow('pnpm add webgpu @tensorflow/tfjs-backend-webgpu');
+    await expect(selecting).rejects.toThrow('`apt-get install chromium libvulkan1`');
+    await expect(selecting).rejects.toThrow('VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json');
+    await expect(selecting).rejects.toThrow(installedHere('webgpu') ? "'@tensorflow/tfjs-backend-webgpu' cannot be imported" : "'webgpu' (Dawn for Node) cannot be imported");
+    expect(tf.getBackend()).toBe('cpu');
+    // Nothing was half set up.
+    expect(host.navigator?.gpu).toBeUndefined();
+  });
+});
