@@ -2,7 +2,8 @@
 // Module boundaries from Nx tags (package.json "nx.tags"), checked for one project (the cwd) or all:
 // - type:plugin may depend only on @precond/core, @precond/nn, @precond/linalg (testkit and
 //   runtimes only in tests and devDependencies);
-// - type:core may depend only on other type:core projects;
+// - type:core may depend only on other type:core projects, except a `role:host` project (the CLI,
+//   which ships the built-in plugin table) that may also depend on published plugins;
 // - platform:universal code imports no Node built-ins and no platform:node project.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -44,7 +45,7 @@ function check(name) {
     if (!target) return true; // third-party packages are judged by review, not here
     if (inTest) return true;
     if (has('type:plugin')) return PLUGIN_ALLOWED.has(dep);
-    if (has('type:core')) return target.tags.includes('type:core');
+    if (has('type:core')) return target.tags.includes('type:core') || (has('role:host') && target.tags.includes('type:plugin'));
     return true;
   };
   for (const field of ['dependencies', 'peerDependencies']) {

@@ -12,6 +12,9 @@ export class PrecondError extends Error {
   }
 }
 
+/** `a task`, `an optimizer`: for messages that name a plugin kind. */
+export const article = (word: string): string => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
+
 /** A plugin option (or an experiment setting) failed validation. */
 export class OptionsError extends PrecondError {
   /** Dotted option path, e.g. `optimizer.lr`. */
@@ -26,10 +29,11 @@ export class OptionsError extends PrecondError {
 /** A plugin id (or experiment variant) was asked for that nobody registered. */
 export class UnknownNameError extends PrecondError {
   readonly known: readonly string[];
-  constructor(what: string, name: string, known: readonly string[]) {
+  /** `unknown <what> '<name>'<where>; the known ones are: ...` (`where` e.g. ` in experiment 'e1'`). */
+  constructor(what: string, name: string, known: readonly string[], where = '') {
     super(
       'unknown-name',
-      `unknown ${what} '${name}'; the known ones are: ${known.length ? [...known].sort().join(', ') : '(none)'}`,
+      `unknown ${what} '${name}'${where}; the known ones are: ${known.length ? [...known].sort().join(', ') : '(none)'}`,
     );
     this.name = 'UnknownNameError';
     this.known = known;

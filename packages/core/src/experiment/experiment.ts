@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OptionsError, UnknownNameError } from '../errors/errors.js';
+import { article, OptionsError, UnknownNameError } from '../errors/errors.js';
 import { isPluginInstance, type PluginInstance, type PluginKind } from '../plugin/define-plugin.js';
 import { whenSchema } from '../schedules/when.js';
 
@@ -50,10 +50,10 @@ const NAME = /^[a-z0-9][a-z0-9.-]*$/;
 
 function checkPlugin(value: unknown, kind: PluginKind, where: string): void {
   if (!isPluginInstance(value)) {
-    throw new OptionsError(where, `${where}: expected a ${kind} plugin object (call the plugin's factory, e.g. adam({ lr: 1e-3 })), got ${typeof value}`);
+    throw new OptionsError(where, `${where}: expected ${article(kind)} plugin object (call the plugin's factory, e.g. adam({ lr: 1e-3 })), got ${typeof value}`);
   }
   if (value.meta.kind !== kind) {
-    throw new OptionsError(where, `${where}: plugin '${value.meta.id}' (${value.meta.name}) is a ${value.meta.kind} plugin; a ${kind} plugin is needed here`);
+    throw new OptionsError(where, `${where}: plugin '${value.meta.id}' (${value.meta.name}) is ${article(value.meta.kind)} plugin; ${article(kind)} plugin is needed here`);
   }
 }
 
@@ -87,6 +87,6 @@ export function defineExperiment<const E extends ExperimentSpec>(spec: E): E {
 /** The variant called `name`, with a message listing the variants when there is none. */
 export function getVariant(spec: ExperimentSpec, name: string): VariantSpec {
   const v = spec.variants[name];
-  if (!v) throw new UnknownNameError(`variant of experiment '${spec.name}'`, name, Object.keys(spec.variants));
+  if (!v) throw new UnknownNameError('variant', name, Object.keys(spec.variants), ` in experiment '${spec.name}'`);
   return v;
 }

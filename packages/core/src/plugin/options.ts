@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OptionsError } from '../errors/errors.js';
+import { article, OptionsError } from '../errors/errors.js';
 import type { PluginInstance } from './define-plugin.js';
 
 function describeValue(v: unknown): string {
@@ -80,6 +80,6 @@ export function pluginOption(kind: PluginInstance['meta']['kind']) {
       v !== null &&
       typeof (v as PluginInstance).register === 'function' &&
       (v as PluginInstance).meta?.kind === kind,
-    { message: `expected a ${kind} plugin object (e.g. adam({ lr: 1e-3 }))` },
+    { message: `expected ${article(kind)} plugin object (e.g. adam({ lr: 1e-3 }))` },
   );
 }

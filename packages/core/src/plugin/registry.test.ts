@@ -11,7 +11,7 @@ describe('PluginRegistry', () => {
     expect(r.get('test-momentum', 'optimizer')).toBe(momentumPlugin);
     expect(() => r.get('adam')).toThrow("unknown plugin 'adam'; the known ones are: linear, linear-task, test-momentum");
     expect(() => r.get('adam', 'optimizer')).toThrow("unknown optimizer plugin 'adam'; the known ones are: test-momentum");
-    expect(() => r.get('linear-task', 'optimizer')).toThrow("plugin 'linear-task' (core-test) is a task plugin; a optimizer plugin is needed here");
+    expect(() => r.get('linear-task', 'optimizer')).toThrow("plugin 'linear-task' (core-test) is a task plugin; an optimizer plugin is needed here");
   });
 
   it('refuses a second plugin with the same id, naming both origins', () => {

@@ -1,4 +1,4 @@
-import { PrecondError, UnknownNameError } from '../errors/errors.js';
+import { article, PrecondError, UnknownNameError } from '../errors/errors.js';
 import type { PluginFactory, PluginKind } from './define-plugin.js';
 
 /** Two plugins claimed the same id. */
@@ -38,7 +38,7 @@ export class PluginRegistry {
     if (kind && entry.factory.meta.kind !== kind) {
       throw new PrecondError(
         'wrong-kind',
-        `plugin '${id}' (${entry.origin}) is a ${entry.factory.meta.kind} plugin; a ${kind} plugin is needed here, one of: ${known.join(', ') || '(none)'}`,
+        `plugin '${id}' (${entry.origin}) is ${article(entry.factory.meta.kind)} plugin; ${article(kind)} plugin is needed here, one of: ${known.join(', ') || '(none)'}`,
       );
     }
     return entry.factory;

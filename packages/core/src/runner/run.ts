@@ -261,6 +261,23 @@ async function readCheckpoint(folder: RunFolder, live: Live, step: number): Prom
   return json;
 }
 
+/**
+ * Let the host's event loop run (signal handlers, a browser tab's rendering). On cpu and wasm every
+ * await in a step resolves at once, so without this a SIGINT would wait for the next file write.
+ */
+function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  if (g.setImmediate) return new Promise((r) => g.setImmediate!(r));
+  return new Promise((r) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      r();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
 /** The loop shared by fresh runs and resumes. */
 async function execute(
   folder: RunFolder,
@@ -292,6 +309,7 @@ async function execute(
   let s = startStep;
   try {
     for (; ; s++) {
+      if (req.signal) await yieldToEventLoop();
       const aborted = req.signal?.aborted === true;
       if (s === startStep || s === steps || aborted || (settings.checkpointEvery > 0 && s % settings.checkpointEvery === 0)) {
         if (!(s === startStep && record.last_checkpoint === s)) await checkpoint(s);
