@@ -16,6 +16,10 @@ export interface LayerStatistics {
 }
 
 /**
+ * Scaling: J is the per-sample Jacobian of the outputs and H the per-sample output Hessian of ℓ, so
+ * `vjp` and `ggnVectorProduct` are those of the summed loss Σ_i ℓ_i. The mean loss the runner
+ * optimises has gradient `(1/n) Jᵀ ∂ℓ/∂f` and Gauss-Newton matrix `(1/n) Jᵀ H J`.
+ *
  * The curvature of one step, lazy and memoised: each quantity is computed on first use and shared
  * by every consumer of the step (an optimizer and the NTK probe get the same Jacobian). All tensors
  * it returns are owned by the context and disposed with it at the end of the step.

@@ -37,6 +37,9 @@ export interface StepResult {
 
 /**
  * The step rule around a preconditioner. Registered by an optimizer plugin under OPTIMIZER.
+ * An optimizer that applies the run's PRECONDITIONER owns it: it calls its `init`, `update`,
+ * `apply` and `dispose` (core's `transformationOptimizer` does); the runner only saves and restores
+ * its state.
  */
 export interface Optimizer {
   /** Called once before the first step, with the model's parameters. */

@@ -19,7 +19,7 @@ export interface ProbeContext {
  * `<probe id>.<name>`. Registered by a probe plugin under the PROBE multi-token.
  */
 export interface Probe {
-  /** The prefix of its metrics. */
+  /** The prefix of its metrics and its key in checkpoints; unique within a run (usually the plugin id). */
   readonly id: string;
   /** When it observes (step 0 is always observed). */
   readonly schedule: When;

@@ -54,7 +54,7 @@ export interface PluginDefinition<S extends z.ZodType> {
  * `export default definePlugin({ meta, options: z.object({...}).strict(), register })`.
  */
 export function definePlugin<S extends z.ZodType>(def: PluginDefinition<S>): PluginFactory<S> {
-  if (!def.meta?.id || !/^[a-z][a-z0-9-]*$/.test(def.meta.id)) {
+  if (!def.meta?.id || !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(def.meta.id)) {
     throw new Error(`plugin id must be lower-case kebab-case, got '${def.meta?.id}' (package ${def.meta?.name})`);
   }
   const factory = ((config?: z.input<S>) => ({

@@ -188,6 +188,9 @@ function instantiate(c: ReturnType<typeof compose>): Live {
   const optimizer = resolve(container, OPTIMIZER);
   const preconditioner = resolve(container, PRECONDITIONER);
   const probes = resolveAll(container, PROBE);
+  const ids = probes.map((p) => p.id);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) throw new PrecondError('duplicate-probe', `two probes of this run report under the id '${twice}'; probe ids prefix metrics and must be unique`);
   const curvatureProvider = isProvided(container, CURVATURE_PROVIDER) ? resolve(container, CURVATURE_PROVIDER) : undefined;
   const trainSize = data.train.x.shape[0];
   const sampler = settings.batchSize === 'full' ? null : new BatchSampler(trainSize, settings.batchSize, rootRng.fork('batches'));

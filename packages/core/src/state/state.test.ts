@@ -33,12 +33,13 @@ describe('safetensors', () => {
 describe('state', () => {
   it('serialises nested states with tensors and special numbers, and restores them exactly', async () => {
     const before = tf.memory().numTensors;
-    const state = { count: 3, beta: Infinity, flag: true, name: 'adam', m: [tf.tensor([0.1, 0.2]), tf.tensor([[1]])], inner: { v: tf.tensor([7], [1], 'int32') } };
+    const state = { count: 3, zero: -0, beta: Infinity, flag: true, name: 'adam', m: [tf.tensor([0.1, 0.2]), tf.tensor([[1]])], inner: { v: tf.tensor([7], [1], 'int32') } };
     const { json, tensors } = await serializeState(state, 'optimizer');
     expect(Object.keys(tensors)).toEqual(['optimizer/m/0', 'optimizer/m/1', 'optimizer/inner/v']);
     const back = deserializeState(JSON.parse(JSON.stringify(json)), decodeSafetensors(encodeSafetensors(tensors)).tensors);
     expect(back.count).toBe(3);
     expect(back.beta).toBe(Infinity);
+    expect(Object.is(back.zero, -0)).toBe(true); // JSON alone would turn −0 into 0
     expect(back.name).toBe('adam');
     const m = back.m as tf.Tensor[];
     expect(Array.from(m[0]!.dataSync())).toEqual(Array.from(new Float32Array([0.1, 0.2])));

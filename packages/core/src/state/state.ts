@@ -67,7 +67,8 @@ export async function serializeState(
       for (const [k, x] of Object.entries(v)) o[k] = await walk(x, `${path}/${k}`);
       return o;
     }
-    if (typeof v === 'number' && !Number.isFinite(v)) return { $number: String(v) };
+    // JSON has no NaN, ±Infinity or −0; keep them exact for a bit-identical resume.
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))) return { $number: Object.is(v, -0) ? '-0' : String(v) };
     return v;
   };
   const json = await walk(state, prefix);
