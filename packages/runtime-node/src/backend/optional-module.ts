@@ -69,7 +69,10 @@ function versionOf(name: string, file: string | null): string | null {
 /** True when `e` says that `name` itself (not one of its own imports) cannot be found. */
 function isNotFound(e: unknown, name: string): boolean {
   const code = (e as { code?: unknown } | null)?.code;
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((e as Error).message).includes(`'${name}'`);
+  const message = String((e as Error | null)?.message);
+  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(`'${name}'`)) return true;
+  // Vite-based hosts (Vitest, dev servers) replace a missing optional peer with a module that throws this.
+  return message.startsWith(`Could not resolve "${name}"`);
 }
 
 function asError(e: unknown): Error {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  type DependencyContainer,
   chain,
   definePlugin,
   OPTIMIZER,
@@ -212,12 +213,23 @@ describe('checkOptimizerPlugin', () => {
     expect(failed).toEqual(['state-round-trip', 'determinism']);
   });
 
-  it('catches metadata that definePlugin lets through: a trailing hyphen in the id, a two-part version', async () => {
-    const bad = definePlugin({
-      meta: { name: '@example/optimizer-momentum', version: '1.0', kind: 'optimizer', id: 'momentum-' },
-      options: momentumOptions,
-      register: (c, o) => provide(c, OPTIMIZER, { useFactory: () => momentumSgd(o, 'none') }),
-    });
+  it('catches metadata of a plugin made without definePlugin: a trailing hyphen in the id, a two-part version', async () => {
+    // definePlugin itself refuses the id (so a plugin made with it cannot get here)...
+    expect(() =>
+      definePlugin({ meta: { name: '@example/x', version: '1.0.0', kind: 'optimizer', id: 'momentum-' }, options: momentumOptions, register: () => undefined }),
+    ).toThrow(/kebab-case/);
+    // ...but a hand-made factory can carry it, and the suite must catch it.
+    const meta = { name: '@example/optimizer-momentum', version: '1.0', kind: 'optimizer' as const, id: 'momentum-' };
+    const bad = Object.assign(
+      (config?: unknown) => ({
+        meta,
+        options: momentumOptions,
+        config: config ?? {},
+        register: (c: DependencyContainer, o: unknown) =>
+          provide(c, OPTIMIZER, { useFactory: () => momentumSgd(o as never, 'none') }),
+      }),
+      { meta, options: momentumOptions },
+    ) as unknown as PluginFactory;
     const { failed, result } = await failing(bad, { ...tuned, checks: ['metadata', 'schema', 'registration'] });
     expect(failed).toEqual(['metadata']);
     expect(result('metadata').message).toMatch(/meta\.version "1\.0"/);
