@@ -1,5 +1,7 @@
-import { createRunContainer, MODEL_FACTORY, OptionsError, parsePluginOptions, resolve, Rng } from '@precond/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { createRunContainer, CURVATURE_PROVIDER, MODEL_FACTORY, mseLoss, OptionsError, parsePluginOptions, resolve, Rng } from '@precond/core';
 import { describe, expect, it } from 'vitest';
+import { NnCurvatureContext } from './curvature/context.js';
 import { mlp } from './mlp-plugin.js';
 
 /** The OptionsError thrown by validating `config`, or a failure when it validates. */
@@ -73,6 +75,22 @@ describe('mlp plugin', () => {
       ['dense_2/bias', [1]],
     ]);
     expect(model.parameterCount()).toBe(6721);
+    model.dispose();
+  });
+
+  it('registers the curvature provider for the models it builds', () => {
+    const plugin = mlp({ hidden: [3], activation: 'tanh' });
+    const container = createRunContainer();
+    plugin.register(container, parsePluginOptions(plugin, plugin.config, 'model'), { slot: 'model' });
+    const model = resolve(container, MODEL_FACTORY).create({ rng: new Rng(0), inputSize: 2, outputSize: 1 });
+    const x = tf.zeros([5, 2]) as tf.Tensor2D;
+    const y = tf.zeros([5, 1]) as tf.Tensor2D;
+    const ctx = resolve(container, CURVATURE_PROVIDER).create(model, mseLoss(), { x, y });
+    expect(ctx).toBeInstanceOf(NnCurvatureContext);
+    // 2·3 + 3 + 3·1 + 1 = 13 parameters; n·k = 5 rows.
+    expect(ctx.jacobian().shape).toEqual([5, 13]);
+    ctx.dispose();
+    tf.dispose([x, y]);
     model.dispose();
   });
 });

@@ -1,6 +1,7 @@
-import { definePlugin, MODEL_FACTORY, provide, z } from '@precond/core';
+import { CURVATURE_PROVIDER, definePlugin, MODEL_FACTORY, provide, z } from '@precond/core';
 import { ACTIVATION_NAMES } from './activation.js';
 import { INITIALIZER_NAMES } from './initializer.js';
+import { nnCurvatureProvider } from './curvature/context.js';
 import { buildMlp } from './mlp.js';
 
 /** Options of the `mlp` model plugin; every field has a default. */
@@ -19,7 +20,8 @@ export const mlpOptions = z
 export type MlpPluginOptions = z.output<typeof mlpOptions>;
 
 /**
- * The `mlp` model plugin: a multilayer perceptron sized by the task (see `buildMlp`).
+ * The `mlp` model plugin: a multilayer perceptron sized by the task (see `buildMlp`), and the
+ * curvature provider for it (`nnCurvatureProvider`: Jacobians, J·v, Jᵀ·u, GGN·v, layer statistics).
  *
  * @example
  *   import { mlp } from '@precond/nn';
@@ -40,5 +42,7 @@ export const mlp = definePlugin({
         create: ({ rng, inputSize, outputSize }) => buildMlp({ ...options, inputSize, outputSize }, rng),
       }),
     });
+    // Gauss-Newton, K-FAC, Shampoo and the NTK probe read the step's curvature through this.
+    provide(container, CURVATURE_PROVIDER, { useValue: nnCurvatureProvider() });
   },
 });

@@ -18,6 +18,12 @@ export interface SequentialModel extends Model {
   forward(values: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D;
 }
 
+/** Whether `model` was built by `sequentialModel` (or honours its layer-walking contract). */
+export function isSequentialModel(model: Model): model is SequentialModel {
+  const m = model as Partial<SequentialModel>;
+  return Array.isArray(m.layers) && typeof m.splitByLayer === 'function' && typeof m.forward === 'function';
+}
+
 /** The full parameter name `<layer>/<param>` used in checkpoints and run records. */
 export function parameterName(layer: Layer, param: string): string {
   return `${layer.name}/${param}`;

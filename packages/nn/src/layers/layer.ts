@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../activation.js';
 import type { Initializer } from '../initializer.js';
+import type { LayerCurvature } from '../curvature/layer-curvature.js';
 
 /** One parameter of a layer. The model names it `<layer>/<name>` and draws it with `init`. */
 export interface ParameterSpec {
@@ -29,6 +30,12 @@ export interface Layer {
    * forward pass; uses functional tfjs ops only, frees its intermediates, leaves its arguments alone.
    */
   forward(params: readonly tf.Tensor[], input: tf.Tensor): tf.Tensor;
+  /**
+   * Per-sample curvature rules (forward-mode `J·v`, Jacobian capture); read by the curvature
+   * engine. Optional: `AffineLayer`s get theirs from their structure, and layers without rules use
+   * matrix-free fallbacks (see `LayerCurvature`).
+   */
+  readonly curvature?: LayerCurvature;
 }
 
 /**

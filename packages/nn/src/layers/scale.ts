@@ -28,5 +28,12 @@ export function scaleLayer(options: ScaleLayerOptions): ScaleLayer {
     factor,
     params: [],
     forward: (_values, input) => tf.mul(input, factor),
+    // Linear and parameter-free: the tangent scales like the value, and there is nothing to capture.
+    curvature: {
+      jvp: (_values, _tangents, input, inputTangent) => ({
+        output: tf.mul(input, factor),
+        tangent: inputTangent ? tf.mul(inputTangent, factor) : null,
+      }),
+    },
   };
 }

@@ -1,0 +1,187 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Layer } from '../layers/layer.js';
+import type { SequentialModel } from '../sequential-model.js';
+import type { LayerCaptureRules } from './layer-curvature.js';
+import { captureRulesOf } from './rules.js';
+
+/** What one capture recorded for one layer with parameters. */
+export interface CapturedLayer {
+  readonly layer: Layer;
+  /** Position of the layer in `model.layers`. */
+  readonly index: number;
+  readonly rules: LayerCaptureRules;
+  /** The per-row factor (dense: the layer input `a`), `[m, ·]`. */
+  readonly factor: tf.Tensor2D;
+  /** `g_r = ∂(u_rᵀ f_r)/∂p_r` at the layer's probe point (dense: the pre-activation), `[m, probeWidth]`. */
+  readonly probeGradient: tf.Tensor2D;
+}
+
+/** Per-layer factors and probe gradients from one forward and one backward pass. Owns its tensors. */
+export interface Capture {
+  /** The model's outputs on the captured rows, `[m, k]`. */
+  readonly outputs: tf.Tensor2D;
+  /** Every layer with parameters and capture rules, in model order. */
+  readonly layers: readonly CapturedLayer[];
+  /** Layers with parameters but no capture rules; they are evaluated, not captured. */
+  readonly uncaptured: readonly Layer[];
+  /** Frees every tensor of the capture. */
+  dispose(): void;
+}
+
+/**
+ * For a batch `x` `[m, ·]` and output cotangent `u` `[m, k]`: the per-layer factors `a_l` and the
+ * per-row output gradients `g_l = ∂(Σ_r u_rᵀ f_r)/∂s_l`, in ONE forward and ONE backward pass.
+ *
+ * The zero-probe trick: the forward pass adds a zero tensor `z_l` at each layer's probe point
+ * (`s_l + z_l`), which leaves the outputs unchanged, and `tf.grads` w.r.t. the `z_l` returns
+ * `∂(Σ_r u_rᵀ f_r)/∂s_l` for every layer at once. Row r of `s_l` influences only `f_r`, so row r of
+ * the result is sample r's own gradient: no backward pass per sample.
+ *
+ * @example
+ *   // per-sample gradients of the summed loss w.r.t. each pre-activation (K-FAC's G statistics)
+ *   const capture = captureLayers(model, values, x, loss.outputGradient(f, y));
+ *   capture.layers.map((c) => [c.factor.shape, c.probeGradient.shape]);
+ *   capture.dispose();
+ */
+export function captureLayers(model: SequentialModel, values: readonly tf.Tensor[], x: tf.Tensor2D, cotangent: tf.Tensor2D): Capture {
+  const perLayer = model.splitByLayer(values);
+  const rules = model.layers.map(captureRulesOf);
+  const uncaptured = model.layers.filter((layer, i) => layer.params.length > 0 && !rules[i]);
+  const rows = x.shape[0];
+  const probes = rules.flatMap((r) => (r ? [tf.zeros([rows, r.probeWidth]) as tf.Tensor2D] : []));
+  const factors: tf.Tensor2D[] = [];
+  let outputs: tf.Tensor2D | undefined;
+
+  // Tensors made inside the function given to tf.grads are disposed when it returns; the factors
+  // and outputs are kept (as clones, so that disposing them never frees the caller's `x`).
+  const forward = (...zeros: tf.Tensor[]): tf.Tensor => {
+    let h: tf.Tensor = x;
+    let probe = 0;
+    model.layers.forEach((layer, i) => {
+      const r = rules[i];
+      if (r) {
+        const step = r.forward(perLayer[i]!, h, zeros[probe++] as tf.Tensor2D);
+        factors.push(tf.keep(tf.clone(step.factor)));
+        h = step.output;
+      } else {
+        h = layer.forward(perLayer[i]!, h);
+      }
+    });
+    outputs = tf.keep(tf.clone(h)) as tf.Tensor2D;
+    return h;
+  };
+
+  let gradients: tf.Tensor[];
+  try {
+    if (probes.length > 0) {
+      gradients = tf.grads(forward)(probes, cotangent).map((g) => tf.keep(g));
+    } else {
+      tf.tidy(() => {
+        forward();
+      });
+      gradients = [];
+    }
+  } catch (error) {
+    tf.dispose([...factors, ...(outputs ? [outputs] : [])]);
+    throw error;
+  } finally {
+    tf.dispose(probes);
+  }
+
+  const layers: CapturedLayer[] = [];
+  let next = 0;
+  model.layers.forEach((layer, index) => {
+    const r = rules[index];
+    if (!r) return;
+    layers.push({ layer, index, rules: r, factor: factors[next]!, probeGradient: gradients[next] as tf.Tensor2D });
+    next++;
+  });
+  const captured = outputs!;
+  return {
+    outputs: captured,
+    layers,
+    uncaptured,
+    dispose: () => tf.dispose([captured, ...factors, ...gradients]),
+  };
+}
+
+/** How the k per-output cotangents `u = e_c` of a Jacobian capture are run. */
+export type CaptureStrategy = 'replicate' | 'per-output';
+
+/** Factors and probe gradients of the per-sample Jacobian: rows `r = i·k + c` (sample i, output c). */
+export interface JacobianCapture {
+  /** Samples n. */
+  readonly samples: number;
+  /** Outputs per sample k: rows `i·k … i·k + k - 1` belong to sample i and share its factor. */
+  readonly outputSize: number;
+  /** Every layer with parameters and capture rules; factors and probe gradients have `n·k` rows. */
+  readonly layers: readonly CapturedLayer[];
+  readonly uncaptured: readonly Layer[];
+  dispose(): void;
+}
+
+/**
+ * The captures of all k outputs: with cotangent `e_c` for row `(i, c)`, `g_l[i·k + c]` is
+ * `∂f_ic/∂s_l[i]`, from which the dense Jacobian rows `i·k + c` follow (`jacobianFromCapture`).
+ * `replicate` (default; faster where measured, see README "Timings") repeats every sample k times
+ * and captures once with the block cotangent `I_k` per sample; `per-output` runs k captures of
+ * the batch with `u = e_c` and interleaves them.
+ */
+export function captureJacobian(model: SequentialModel, values: readonly tf.Tensor[], x: tf.Tensor2D, outputSize: number, strategy: CaptureStrategy = 'replicate'): JacobianCapture {
+  const n = x.shape[0];
+  const k = outputSize;
+  if (!Number.isInteger(k) || k <= 0) throw new RangeError(`captureJacobian: outputSize must be a positive integer, got ${k}`);
+  if (strategy === 'replicate') {
+    const { rows, cotangent } = tf.tidy(() => ({
+      rows: repeatRows(x, k),
+      cotangent: tf.tile(tf.eye(k), [n, 1]) as tf.Tensor2D,
+    }));
+    try {
+      const capture = captureLayers(model, values, rows, cotangent);
+      capture.outputs.dispose();
+      return { samples: n, outputSize: k, layers: capture.layers, uncaptured: capture.uncaptured, dispose: capture.dispose };
+    } finally {
+      tf.dispose([rows, cotangent]);
+    }
+  }
+  if (strategy !== 'per-output') throw new RangeError(`captureJacobian: unknown strategy '${String(strategy)}'; valid strategies: replicate, per-output`);
+  const captures: Capture[] = [];
+  try {
+    for (let c = 0; c < k; c++) {
+      const u = tf.tidy(() => tf.tile(tf.slice(tf.eye(k), [c, 0], [1, k]), [n, 1]) as tf.Tensor2D);
+      try {
+        captures.push(captureLayers(model, values, x, u));
+      } finally {
+        u.dispose();
+      }
+    }
+    const first = captures[0]!;
+    const layers = first.layers.map((entry, l): CapturedLayer => {
+      const [factor, probeGradient] = tf.tidy(() => {
+        const width = entry.probeGradient.shape[1];
+        // [n, k, width] → rows i·k + c, the layout of the replicated capture.
+        const stacked = tf.stack(captures.map((cap) => cap.layers[l]!.probeGradient), 1);
+        return [repeatRows(entry.factor, k), tf.reshape(stacked, [n * k, width]) as tf.Tensor2D];
+      });
+      return { ...entry, factor: tf.keep(factor), probeGradient: tf.keep(probeGradient) };
+    });
+    return {
+      samples: n,
+      outputSize: k,
+      layers,
+      uncaptured: first.uncaptured,
+      dispose: () => tf.dispose(layers.flatMap((entry) => [entry.factor, entry.probeGradient])),
+    };
+  } finally {
+    captures.forEach((cap) => cap.dispose());
+  }
+}
+
+/** `x` with every row repeated `times` times in place: row `i·times + c` is `x[i]`. */
+function repeatRows(x: tf.Tensor2D, times: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [n, width] = x.shape;
+    if (times === 1) return tf.clone(x);
+    return tf.reshape(tf.tile(tf.expandDims(x, 1), [1, times, 1]), [n * times, width]);
+  });
+}

@@ -1,0 +1,73 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** A matrix read back from the device: `rows × cols`, row-major. */
+export interface HostMatrix {
+  readonly values: Float32Array | Int32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** A layer's output and its directional derivative (`null` when the derivative is identically zero). */
+export interface TangentOutput {
+  readonly output: tf.Tensor;
+  readonly tangent: tf.Tensor | null;
+}
+
+/**
+ * How the per-sample Jacobian of a layer with parameters is captured (the zero-probe trick).
+ *
+ * The layer picks a probe point `p` [m, probeWidth] through which all its parameters act on the
+ * output: a dense layer's pre-activation `s = a W + b`, an embedding's output. The capture adds a
+ * zero tensor `z` at `p` and differentiates `Σ_r u_rᵀ f_r` w.r.t. `z`, which gives, row by row,
+ * `g_r = ∂(u_rᵀ f_r)/∂p_r` for every layer in one backward pass. Because row r of `p` depends on
+ * the parameters only through row r of the layer's input, the per-row parameter gradient
+ * `∂(u_rᵀ f_r)/∂θ_l` is a function of `(factor_r, g_r)` alone: `jacobianBlocks`.
+ */
+export interface LayerCaptureRules {
+  /** Columns of the probe point (dense: `outputSize`). Read once per capture to make the zero probe. */
+  readonly probeWidth: number;
+  /**
+   * The capture-mode forward pass: the layer's output on `input` with `probe` (zeros,
+   * `[m, probeWidth]`) added at the probe point, and the per-row `factor` `[m, ·]` the Jacobian
+   * blocks are built from (dense: the input `a`). Called inside `tf.grads`; the capture keeps what
+   * it returns. For an `AffineLayer` the factor must be the input `a` and the probe point `s`,
+   * since core's `LayerStatistics` are read from them.
+   */
+  forward(params: readonly tf.Tensor[], input: tf.Tensor, probe: tf.Tensor2D): { output: tf.Tensor; factor: tf.Tensor2D };
+  /**
+   * One block per parameter, in the order of the layer's `params`, each `[m, size]` with the
+   * parameter flattened row-major: row r is `∂(u_rᵀ f_r)/∂θ`. Called by the dense Jacobian; must
+   * return new tensors (never `factor` or `probeGradient` themselves).
+   */
+  jacobianBlocks(factor: tf.Tensor2D, probeGradient: tf.Tensor2D): tf.Tensor2D[];
+  /**
+   * Optional, for the structured NTK: adds this layer's `J_l J_lᵀ` (J_l the concatenated blocks)
+   * to the upper triangle (`s ≥ r`) of `gram` (`m × m`, row-major), accumulating in float64; entries
+   * below the diagonal may be written too (they are overwritten by the mirrored upper triangle). Rows
+   * `i·rowsPerSample + c` of one sample share their factor row. Without it, the Gram is formed from
+   * the dense blocks, read back.
+   */
+  addGram64?(gram: Float64Array, factor: HostMatrix, probeGradient: HostMatrix, rowsPerSample: number): void;
+}
+
+/**
+ * The curvature rules of a layer type: what per-sample curvature (Jacobians, `J·v`, the NTK)
+ * needs beyond the layer's forward map. A layer opts in by carrying them as `layer.curvature`.
+ *
+ * - Dense and other `AffineLayer`s need nothing: their rules follow from `preActivation` and
+ *   `activation` (see `affineCurvature`).
+ * - A layer without rules still works with every matrix-free product: `Jᵀ·u` is one reverse pass
+ *   and `J·v` falls back to the double-VJP trick through the layer's own forward map. Only the dense
+ *   Jacobian, the float64 Gram and layer statistics need `capture`; they throw an error naming the
+ *   layer when a layer with parameters has none.
+ */
+export interface LayerCurvature {
+  /**
+   * Forward mode: the output on `input` and its derivative along parameter tangents `tangents`
+   * (same order and shapes as `params`) and input tangent `inputTangent` (`null` for the data,
+   * which does not move). Exact, no finite differences. Called once per layer per `J·v`.
+   */
+  jvp(params: readonly tf.Tensor[], tangents: readonly tf.Tensor[], input: tf.Tensor, inputTangent: tf.Tensor | null): TangentOutput;
+  /** How the per-sample Jacobian is captured; required for a dense Jacobian of a layer with parameters. */
+  readonly capture?: LayerCaptureRules;
+}
