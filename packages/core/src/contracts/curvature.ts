@@ -21,8 +21,10 @@ export interface LayerStatistics {
  * optimises has gradient `(1/n) Jᵀ ∂ℓ/∂f` and Gauss-Newton matrix `(1/n) Jᵀ H J`.
  *
  * The curvature of one step, lazy and memoised: each quantity is computed on first use and shared
- * by every consumer of the step (an optimizer and the NTK probe get the same Jacobian). All tensors
- * it returns are owned by the context and disposed with it at the end of the step.
+ * by every consumer of the step (an optimizer and the NTK probe get the same Jacobian). What the
+ * memoised getters return (`outputs`, `residual`, `jacobian`, `layerStatistics`, `gram64`) is owned
+ * by the context and disposed with it at the end of the step; the products `jvp`, `vjp` and
+ * `ggnVectorProduct` return new tensors that the caller owns (a CG loop frees them as it goes).
  */
 export interface CurvatureContext {
   readonly batch: Dataset;
@@ -32,6 +34,11 @@ export interface CurvatureContext {
   residual(): tf.Tensor2D;
   /** Dense Jacobian `[n·k, P]` (rows sample-major, columns in parameter order). */
   jacobian(): tf.Tensor2D;
+  /**
+   * `J Jᵀ` (the NTK Gram of the batch, `[n·k, n·k]` row-major) accumulated in float64 on the CPU,
+   * so eigenvalues down to ~1e-13 of the largest survive (a float32 Gram loses those below ~1e-7).
+   */
+  gram64(): Promise<Float64Array>;
   /** `J v` for a parameter-shaped `v`, `[n, k]`. */
   jvp(v: readonly tf.Tensor[]): tf.Tensor2D;
   /** `Jᵀ u` for an output-shaped `u` `[n, k]`, parameter-shaped. */

@@ -28,5 +28,12 @@ describe('losses', () => {
     // diag(p) − ppᵀ with p = [1/4, 3/4]: [[3/16, −3/16], [−3/16, 3/16]].
     const h = Array.from((l.outputHessian(f, y) as tf.Tensor).dataSync());
     [3 / 16, -3 / 16, -3 / 16, 3 / 16].forEach((v, i) => expect(h[i]).toBeCloseTo(v, 6));
+    // The product form agrees: H [1, 0]ᵀ = [3/16, −3/16].
+    const hw = Array.from(l.outputHessianProduct!(f, y, tf.tensor2d([[1, 0]])).dataSync());
+    expect(hw[0]).toBeCloseTo(3 / 16, 6);
+    expect(hw[1]).toBeCloseTo(-3 / 16, 6);
+    // Soft targets summing to 2 double the Hessian (ℓ is linear in y).
+    const h2 = Array.from((l.outputHessian(f, tf.tensor2d([[1, 1]])) as tf.Tensor).dataSync());
+    expect(h2[0]).toBeCloseTo(6 / 16, 6);
   });
 });

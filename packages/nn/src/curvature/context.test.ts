@@ -364,10 +364,11 @@ describe('NnCurvatureContext', () => {
       ctx.residual();
       ctx.jacobian();
       await ctx.gram64();
-      ctx.jvp(v);
-      tf.tidy(() => ctx.vjp(u));
-      ctx.ggnVectorProduct(v);
-      ctx.ggnVectorProduct(v);
+      // Products belong to the caller (core's contract): free them here.
+      ctx.jvp(v).dispose();
+      tf.dispose(tf.tidy(() => ctx.vjp(u)));
+      tf.dispose(ctx.ggnVectorProduct(v));
+      tf.dispose(ctx.ggnVectorProduct(v));
       ctx.layerStatistics();
       // The context holds its results until it is disposed, so the count has grown here.
       expect(tf.memory().numTensors).toBeGreaterThan(before);

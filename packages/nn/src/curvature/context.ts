@@ -38,8 +38,8 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
  * The parameters are snapshotted when the context is made (`tf.clone`: shared data on cpu, a copy
  * of P floats on wasm), so every quantity belongs to the same point even if the variables are
  * assigned mid-step.
- * Every tensor it returns is owned by the context and freed by `dispose` (callers may free the
- * results of `jvp`, `vjp` and `ggnVectorProduct` sooner).
+ * What its memoised getters return is owned by the context and freed by `dispose`; the products
+ * `jvp`, `vjp` and `ggnVectorProduct` return new tensors the caller owns (core's contract).
  */
 export class NnCurvatureContext implements CurvatureContext {
   private readonly values: tf.Tensor[];
@@ -127,13 +127,13 @@ export class NnCurvatureContext implements CurvatureContext {
   jvp(v: readonly tf.Tensor[]): tf.Tensor2D {
     this.checkAlive();
     this.checkParameterShaped('jvp', v);
-    return this.own(jacobianVectorProduct(this.model, this.values, this.batch.x, v));
+    return jacobianVectorProduct(this.model, this.values, this.batch.x, v);
   }
 
   vjp(u: tf.Tensor2D): tf.Tensor[] {
     this.checkAlive();
     this.checkOutputShaped('vjp', u);
-    return this.own(vectorJacobianProduct(this.model, this.values, this.batch.x, u));
+    return vectorJacobianProduct(this.model, this.values, this.batch.x, u);
   }
 
   /** `Jᵀ H J v` with `H_i` the loss's output Hessian per sample (no 1/n: the summed loss). */
@@ -143,7 +143,7 @@ export class NnCurvatureContext implements CurvatureContext {
     const hessian = this.outputHessian();
     const hjv = tf.tidy(() => applyOutputHessian(hessian, jacobianVectorProduct(this.model, this.values, this.batch.x, v)));
     try {
-      return this.own(vectorJacobianProduct(this.model, this.values, this.batch.x, hjv));
+      return vectorJacobianProduct(this.model, this.values, this.batch.x, hjv);
     } finally {
       hjv.dispose();
     }

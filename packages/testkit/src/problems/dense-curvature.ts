@@ -17,8 +17,6 @@ class DenseCurvatureContext implements CurvatureContext {
   private res?: tf.Tensor2D;
   private jac?: tf.Tensor2D;
   private layers?: LayerStatistics[];
-  /** Tensors returned by products; owned by the context and freed with it. */
-  private readonly products: tf.Tensor[] = [];
 
   constructor(
     private readonly model: Model,
@@ -67,24 +65,31 @@ class DenseCurvatureContext implements CurvatureContext {
     return this.jac;
   }
 
-  /**
-   * Record a returned tensor as owned by the context. `tf.keep` too: a caller's `tf.tidy` must not
-   * free what the context owns (memoised values are kept the same way).
-   */
-  private keep<T extends tf.Tensor>(t: T): T {
-    this.products.push(tf.keep(t));
-    return t;
+  /** `J Jᵀ` in float64 from the dense float32 J. */
+  async gram64(): Promise<Float64Array> {
+    const j = this.jacobian();
+    const [rows, cols] = j.shape;
+    const a = await j.data();
+    const g = new Float64Array(rows * rows);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c <= r; c++) {
+        let s = 0;
+        for (let i = 0; i < cols; i++) s += a[r * cols + i]! * a[c * cols + i]!;
+        g[r * rows + c] = s;
+        g[c * rows + r] = s;
+      }
+    }
+    return g;
   }
 
+  // Products are new tensors the caller owns (core's CurvatureContext contract).
   jvp(v: readonly tf.Tensor[]): tf.Tensor2D {
     const [n, k] = this.outputs().shape;
-    return this.keep(
-      tf.tidy(() => tf.reshape(tf.matMul(this.jacobian(), tf.reshape(tf.concat(v.map((t) => tf.reshape(t, [-1]))), [-1, 1])), [n, k]) as tf.Tensor2D),
-    );
+    return tf.tidy(() => tf.reshape(tf.matMul(this.jacobian(), tf.reshape(tf.concat(v.map((t) => tf.reshape(t, [-1]))), [-1, 1])), [n, k]) as tf.Tensor2D);
   }
 
   vjp(u: tf.Tensor2D): tf.Tensor[] {
-    return tf.tidy(() => this.rawVjp(u)).map((g) => this.keep(g));
+    return tf.tidy(() => this.rawVjp(u));
   }
 
   ggnVectorProduct(v: readonly tf.Tensor[]): tf.Tensor[] {
@@ -94,7 +99,7 @@ class DenseCurvatureContext implements CurvatureContext {
       const hjv = typeof h === 'number' ? tf.mul(jv, h) : tf.squeeze(tf.matMul(h, tf.expandDims(jv, 2)), [2]);
       return this.rawVjp(hjv as tf.Tensor2D);
     });
-    return grads.map((g) => this.keep(g));
+    return grads;
   }
 
   layerStatistics(): readonly LayerStatistics[] {
@@ -112,12 +117,11 @@ class DenseCurvatureContext implements CurvatureContext {
   }
 
   dispose(): void {
-    for (const t of [this.out, this.res, this.jac, ...this.products]) t?.dispose();
+    for (const t of [this.out, this.res, this.jac]) t?.dispose();
     for (const l of this.layers ?? []) {
       l.inputs.dispose();
       l.outputGradients.dispose();
     }
-    this.products.length = 0;
     this.out = this.res = this.jac = this.layers = undefined;
   }
 }

@@ -122,12 +122,17 @@ describe('denseCurvatureProvider', () => {
       const v = [tf.tensor2d([[1], [-1], [2]]), tf.tensor1d([0.5])];
       const vFlat = [1, -1, 2, 0.5];
       const jv = jRows.map((row) => row.reduce((s, a, k) => s + a * vFlat[k]!, 0));
-      Array.from(await ctx.jvp(v).data()).forEach((value, i) => expect(value).toBeCloseTo(jv[i]!, 5));
+      const jvT = ctx.jvp(v);
+      Array.from(await jvT.data()).forEach((value, i) => expect(value).toBeCloseTo(jv[i]!, 5));
       // Jᵀu for u = J v, and the GGN product Jᵀ(h · J v) with h = 1 for mseLoss(): both Jᵀ J v.
       const jtjv = [0, 1, 2, 3].map((k) => jRows.reduce((s, row, i) => s + row[k]! * jv[i]!, 0));
       const u = tf.tensor2d(jv, [4, 1]);
-      const vjp = (await Promise.all(ctx.vjp(u).map((t) => t.data()))).flatMap((d) => Array.from(d));
-      const ggn = (await Promise.all(ctx.ggnVectorProduct(v).map((t) => t.data()))).flatMap((d) => Array.from(d));
+      const vjpT = ctx.vjp(u);
+      const ggnT = ctx.ggnVectorProduct(v);
+      const vjp = (await Promise.all(vjpT.map((t) => t.data()))).flatMap((d) => Array.from(d));
+      const ggn = (await Promise.all(ggnT.map((t) => t.data()))).flatMap((d) => Array.from(d));
+      // Products are the caller's to free (core's CurvatureContext contract).
+      tf.dispose([jvT, ...vjpT, ...ggnT, u]);
       jtjv.forEach((value, k) => {
         expect(vjp[k]).toBeCloseTo(value, 4);
         expect(ggn[k]).toBeCloseTo(value, 4);
