@@ -4,7 +4,7 @@ import type { State } from '../state/state.js';
 import type { CurvatureContext } from './curvature.js';
 import type { Loss } from './loss.js';
 import type { Model, NamedParameter } from './model.js';
-import type { Dataset, Metrics } from './task.js';
+import type { Dataset } from './task.js';
 
 /**
  * Everything one optimisation step may use. Made by the runner for each step; what it computes
@@ -28,11 +28,14 @@ export interface StepContext {
   curvature(): CurvatureContext;
 }
 
+/** Diagnostics of a step: numbers, arrays, or short strings (the solver an `auto` option chose). */
+export type OptimizerInfo = Record<string, number | string | readonly number[]>;
+
 /** What a step reports: the batch loss before the step and optional named diagnostics. */
 export interface StepResult {
   readonly loss: number;
-  /** Logged as `opt.<name>` (damping, accepted, solver iterations, ...). */
-  readonly info?: Metrics;
+  /** Logged as `opt.<name>` (damping, accepted, solver iterations, chosen solver, ...). */
+  readonly info?: OptimizerInfo;
 }
 
 /**

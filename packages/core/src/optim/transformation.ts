@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NamedParameter } from '../contracts/model.js';
 import type { Optimizer, StepContext, StepResult } from '../contracts/optimizer.js';
 import type { Preconditioner } from '../contracts/preconditioner.js';
-import type { Metrics } from '../contracts/task.js';
 import { disposeState, type State } from '../state/state.js';
 
 /** What a transformation knows about the update it is computing. */
@@ -94,7 +93,7 @@ export function transformationOptimizer(transform: GradientTransformation, preco
       state = out.state;
       count++;
       if (skipped) info.skipped_steps = skipped;
-      return { loss: loss!, info: { ...info, ...((pInfo ?? {}) as Metrics) } };
+      return { loss: loss!, info: { ...info, ...(pInfo ?? {}) } };
     },
     getState: () => ({ count, skipped, transform: state }),
     setState(s) {

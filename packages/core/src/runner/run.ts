@@ -3,7 +3,7 @@ import { createRunContainer, isProvided, provide, resolve, resolveAll, type Depe
 import { CURVATURE_PROVIDER, MODEL_FACTORY, OPTIMIZER, PRECONDITIONER, PROBE, RNG, RUN_INFO, TASK } from '../di/tokens.js';
 import type { CurvatureContext } from '../contracts/curvature.js';
 import type { Model } from '../contracts/model.js';
-import type { Optimizer } from '../contracts/optimizer.js';
+import type { Optimizer, OptimizerInfo } from '../contracts/optimizer.js';
 import { identityPreconditioner, type Preconditioner } from '../contracts/preconditioner.js';
 import type { Probe, ProbeContext } from '../contracts/probe.js';
 import type { Metrics, Task, TaskData } from '../contracts/task.js';
@@ -120,7 +120,8 @@ function stamp(d: Date): string {
 function jsonNumber(v: number): number | string {
   return Number.isFinite(v) ? v : String(v);
 }
-function rowValue(v: Metrics[string]): unknown {
+function rowValue(v: Metrics[string] | string): unknown {
+  if (typeof v === 'string') return v;
   return typeof v === 'number' ? jsonNumber(v) : v.map(jsonNumber);
 }
 
@@ -287,7 +288,7 @@ async function execute(
   record: RunRecord,
   live: Live,
   startStep: number,
-  carried: { elapsed: number; lastInfo: Metrics; stepSeconds: number; stepsTimed: number },
+  carried: { elapsed: number; lastInfo: OptimizerInfo; stepSeconds: number; stepsTimed: number },
   req: { signal?: AbortSignal; onEvent?: (e: RunEvent) => void },
 ): Promise<RunOutcome> {
   const { settings, model, task, optimizer, probes, data } = live;
@@ -530,7 +531,7 @@ export async function resumeRun(req: ResumeRequest): Promise<RunOutcome> {
       start,
       {
         elapsed: (extra.elapsed as number) ?? 0,
-        lastInfo: (extra.lastInfo as Metrics) ?? {},
+        lastInfo: (extra.lastInfo as OptimizerInfo) ?? {},
         stepSeconds: (extra.stepSeconds as number) ?? 0,
         stepsTimed: (extra.stepsTimed as number) ?? 0,
       },
