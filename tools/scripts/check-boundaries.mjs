@@ -4,7 +4,7 @@
 //   runtimes only in tests and devDependencies);
 // - type:core may depend only on other type:core projects, except a `role:host` project (the CLI,
 //   which ships the built-in plugin table) that may also depend on published plugins;
-// - platform:universal code imports no Node built-ins and no platform:node project.
+// - platform:universal and platform:browser code imports no Node built-ins and no platform:node project.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -40,6 +40,7 @@ function check(name) {
   const { dir, pkg, tags } = projects.get(name);
   const errors = [];
   const has = (t) => tags.includes(t);
+  const noNode = has('platform:universal') || has('platform:browser');
   const allowed = (dep, inTest) => {
     const target = projects.get(dep);
     if (!target) return true; // third-party packages are judged by review, not here
@@ -52,7 +53,7 @@ function check(name) {
     for (const dep of Object.keys(pkg[field] ?? {})) {
       if (!allowed(dep, false)) errors.push(`${name}: ${field} may not include ${dep} (tags ${tags.join(', ')})`);
       const t = projects.get(dep);
-      if (t && has('platform:universal') && t.tags.includes('platform:node')) errors.push(`${name} is platform:universal but depends on platform:node ${dep}`);
+      if (t && noNode && t.tags.includes('platform:node')) errors.push(`${name} runs in browsers but depends on platform:node ${dep}`);
     }
   }
   const src = join(dir, 'src');
@@ -65,9 +66,9 @@ function check(name) {
         const pkgName = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
         const where = relative(root, file);
         if (!inTest && !allowed(pkgName, false)) errors.push(`${where}: ${name} (${tags.join(', ')}) may not import ${pkgName}`);
-        if (!inTest && has('platform:universal') && builtins.has(spec)) errors.push(`${where}: platform:universal code may not import the Node built-in '${spec}'`);
+        if (!inTest && noNode && builtins.has(spec)) errors.push(`${where}: code that runs in browsers may not import the Node built-in '${spec}'`);
         const t = projects.get(pkgName);
-        if (!inTest && t && has('platform:universal') && t.tags.includes('platform:node')) errors.push(`${where}: platform:universal code may not import platform:node ${pkgName}`);
+        if (!inTest && t && noNode && t.tags.includes('platform:node')) errors.push(`${where}: code that runs in browsers may not import platform:node ${pkgName}`);
       }
     }
   }
