@@ -72,6 +72,14 @@ function program(ctx: CliContext, done: (code: number) => void): Command {
     .addOption(pluginOption())
     .action(async (what: string, flags) => done(await (await import('./commands/list.js')).listCommand(what, flags, ctx)));
 
+  root
+    .command('bench')
+    .description("run this workspace's benchmark harness (tools/bench): seconds per step per backend beside the NumPy peer")
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]', 'passed to the harness: --backends cpu,wasm --cases e1/adam --steps N --json FILE')
+    .action(async (args: string[]) => done(await (await import('./commands/bench.js')).benchCommand(args, ctx)));
+
   return root;
 }
 
