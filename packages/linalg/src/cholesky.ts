@@ -37,10 +37,13 @@ export type CholeskyResult =
 
 const DEFAULT_JITTER: Required<CholeskyJitter> = { initial: 1e-10, growth: 10, max: 1e-4 };
 /**
- * Block size: a 64-row panel of L (64 × n doubles, 1 MB at n = 2000) stays in L2 while the block
- * row is formed. 48 measured the same, 96 slower (the substitutions grow as n²·NB/2).
+ * Block sizes. JavaScript kernels: a 64-row panel of L (64 × n doubles, 1 MB at n = 2000) stays in
+ * L2 while a block row is formed (48 measured the same, 96 slower: the substitutions grow as
+ * n²·NB/2). Wasm kernel in place: the products are cheap enough that the substitutions, still in
+ * JavaScript, set the pace, and 16-32 measured best (n = 2000: 0.19 s against 0.22 s at 64).
  */
-const NB = 64;
+const NB_JS = 64;
+const NB_WASM = 32;
 
 /**
  * Cholesky factorisation `A = L Lᵀ` of a symmetric positive definite matrix, in float64.
@@ -108,11 +111,11 @@ const WASM_MIN_N = 128;
  */
 function factor(work: Float64Array, n: number): number {
   const wasm = n >= WASM_MIN_N ? wasmKernels() : null;
-  if (!wasm) return factorInPlace(work, n, gemmNT);
-  const mem = wasm.memory(n * n);
+  const mem = wasm?.memory(n * n);
+  if (!wasm || !mem) return factorInPlace(work, n, NB_JS, gemmNT);
   const L = mem.subarray(0, n * n);
   L.set(work);
-  const pivot = factorInPlace(L, n, (m, cols, k, alpha, A, aOff, lda, _B, bOff, ldb, _C, cOff, ldc) =>
+  const pivot = factorInPlace(L, n, NB_WASM, (m, cols, k, alpha, A, aOff, lda, _B, bOff, ldb, _C, cOff, ldc) =>
     gemmNTInWasmMemory(wasm, m, cols, k, alpha, A, aOff, lda, bOff, ldb, cOff, ldc),
   );
   work.set(L);
@@ -141,14 +144,14 @@ type Gemm = (
  * non-positive pivot. `gemm` may compute the whole diagonal block of S_II (not only its lower
  * triangle): the entries above the diagonal are never read and are zeroed at the end.
  */
-function factorInPlace(L: Float64Array, n: number, gemm: Gemm): number {
-  for (let i0 = 0; i0 < n; i0 += NB) {
-    const i1 = Math.min(i0 + NB, n);
+function factorInPlace(L: Float64Array, n: number, nb: number, gemm: Gemm): number {
+  for (let i0 = 0; i0 < n; i0 += nb) {
+    const i1 = Math.min(i0 + nb, n);
     const mb = i1 - i0;
-    for (let j0 = 0; j0 < i0; j0 += NB) {
-      const j1 = j0 + NB;
+    for (let j0 = 0; j0 < i0; j0 += nb) {
+      const j1 = j0 + nb;
       // S_IJ = A_IJ - L_I,<J L_J,<Jᵀ
-      gemm(mb, NB, j0, -1, L, i0 * n, n, L, j0 * n, n, L, i0 * n + j0, n, false);
+      gemm(mb, nb, j0, -1, L, i0 * n, n, L, j0 * n, n, L, i0 * n + j0, n, false);
       solveBlockRows(L, n, i0, i1, j0, j1);
     }
     // S_II = A_II - L_I,<I L_I,<Iᵀ (lower triangle), then the unblocked factorisation of S_II.

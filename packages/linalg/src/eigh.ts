@@ -14,13 +14,15 @@ export interface Eigh {
 /**
  * All eigenvalues and eigenvectors of a symmetric matrix, in float64 (LAPACK's dsyev path):
  * 1. Householder tridiagonalisation `A = Q T Qᵀ` (GVL §8.3.1), 4n³/3 flops;
- * 2. `Qᵀ` formed from the reflectors (GVL §5.1.6), 4n³/3 flops;
- * 3. implicit QL with Wilkinson shifts on T (GVL §8.3.5), its rotations applied to `Qᵀ`, ~6n³ flops.
+ * 2. `Qᵀ` formed from the reflectors in compact WY blocks (GVL §5.1.6-5.1.7), 4n³/3 flops;
+ * 3. implicit QL with Wilkinson shifts on T (GVL §8.3.5), its rotations applied to `Qᵀ`: 6n flops
+ *    per rotation, about 4.5n³ in all (1.5 sweeps per eigenvalue, measured at n = 1024).
  *
  * Reads the lower triangle of `A` only. Backward stable: the computed pairs are exact for some
  * `A + E` with ‖E‖₂ = O(n·u·‖A‖₂) (u = 2⁻⁵³), so each eigenvalue is accurate to O(n·u·‖A‖₂) in
- * absolute terms (Weyl), and eigenvectors are orthonormal to O(n·u) (GVL §8.3.6). An eigenvalue
- * 1e-13 below the largest keeps about two digits.
+ * absolute terms (Weyl), and eigenvectors are orthonormal to O(n·u) (GVL §8.3.6). Relative to the
+ * largest eigenvalue that is about 1e-14 for n = 100; actual errors are usually far smaller
+ * (gram64.test.ts: 1.5e-4 relative error on an eigenvalue 9e-13 below the largest, n = 16).
  *
  * @example
  * const { values, vectors } = eigh(matrix64FromRows([[2, 1], [1, 2]]));

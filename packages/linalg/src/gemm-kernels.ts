@@ -21,7 +21,7 @@ const KC = 256;
 const NC = 64;
 const FULL = Number.MAX_SAFE_INTEGER;
 const scratch = new Float64Array(16);
-/** Below this many multiply-adds the packing for the wasm kernel costs more than it saves. */
+/** Products below 32³ multiply-adds stay in JavaScript, where packing and the call would dominate. */
 const WASM_MIN_WORK = 1 << 15;
 /** Row block of A packed for the wasm kernel (with a 64-row block of B, 2 × 128 KB of L2). */
 const MC = 64;
@@ -49,10 +49,7 @@ export function gemmNT(
 ): void {
   if (m <= 0 || n <= 0 || k <= 0) return;
   const wasm = m * n * k >= WASM_MIN_WORK ? wasmKernels() : null;
-  if (wasm) {
-    gemmNTWasm(wasm, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, lower);
-    return;
-  }
+  if (wasm && gemmNTWasm(wasm, m, n, k, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, lower)) return;
   const m4 = m - (m % 4);
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
@@ -91,7 +88,8 @@ export function gemmNT(
  * `gemmNT` on the wasm SIMD tile. For each block of KC columns, all of B's rows are packed once
  * into the module's memory (zero-padded to a multiple of 4 rows and an even width), then each
  * 64-row block of A; the kernel writes a 64 × 64 block of products that is added into C here
- * (only j ≤ i with `lower`). Packing copies (m + n)·k numbers for 2mnk flops.
+ * (only j ≤ i with `lower`). Packing copies (m + n)·k numbers for 2mnk flops. Returns false, having
+ * done nothing, when the module's memory cannot hold the panels.
  */
 function gemmNTWasm(
   wasm: WasmKernels,
@@ -109,13 +107,14 @@ function gemmNTWasm(
   cOff: number,
   ldc: number,
   lower: boolean,
-): void {
+): boolean {
   const kcMax = Math.min(KC, k) + (Math.min(KC, k) & 1);
   const nPadded = n + ((4 - (n % 4)) % 4);
   const bBase = 0;
   const aBase = bBase + nPadded * kcMax;
   const cBase = aBase + MC * kcMax;
   const mem = wasm.memory(cBase + MC * NC);
+  if (!mem) return false;
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
     const kcp = kc + (kc & 1);
@@ -149,6 +148,7 @@ function gemmNTWasm(
       }
     }
   }
+  return true;
 }
 
 /**

@@ -43,7 +43,7 @@ export interface LanczosResult {
  * eigenvalues appear. The projected tridiagonal matrix is solved in float64 by `eighTridiagonal`.
  * This is the NTK probe's top-k spectrum when n is too big for a dense `eigh` (PAPER.md).
  *
- * Memory: the basis is an m × N float32 tensor. Two scalar reads per iteration.
+ * Memory: the basis is an m × N float32 tensor. One read of (α, β) from the backend per iteration.
  */
 export function lanczos(operator: LinearOperator, shapes: readonly (readonly number[])[], options: LanczosOptions): LanczosResult {
   const n = totalSize(shapes);

@@ -189,8 +189,7 @@ class RotationBuffer {
   flush(): void {
     if (this.sweepStart.length > 0) {
       const wasm = wasmKernels();
-      if (wasm) this.replayWasm(wasm);
-      else this.replay();
+      if (!wasm || !this.replayWasm(wasm)) this.replay();
     }
     this.count = 0;
     this.sweepStart = [];
@@ -243,26 +242,36 @@ class RotationBuffer {
     }
   }
 
-  /** The same replay on the wasm kernel: rotations copied in once, each strip copied in and out once. */
-  private replayWasm(wasm: NonNullable<ReturnType<typeof wasmKernels>>): void {
+  /**
+   * The same replay on the wasm kernel: rotations copied in once, each strip copied in and out once.
+   * Returns false, having done nothing, when the module's memory cannot hold them.
+   */
+  private replayWasm(wasm: NonNullable<ReturnType<typeof wasmKernels>>): boolean {
     const { c, s, count, sweepStart, sweepTop, sweepLength } = this;
     const { rows, cols, data: zt } = this.zt;
     const stripSize = rows * STRIP;
+    const strips = stripCount(cols);
     const cBase = 0;
     const sBase = count;
-    const zBase = 2 * count + (count & 1); // keep the strip 16-byte aligned
-    const mem = wasm.memory(zBase + stripSize);
+    const zBase = 2 * count + (count & 1); // keep the strips 16-byte aligned
+    const mem = wasm.memory(zBase + 2 * stripSize);
+    if (!mem) return false;
     mem.set(c.subarray(0, count), cBase);
     mem.set(s.subarray(0, count), sBase);
-    for (let strip = 0; strip < stripCount(cols); strip++) {
+    // Two strips at a time (adjacent in the layout), then the odd one out.
+    for (let strip = 0; strip < strips; strip += 2) {
+      const pair = strip + 1 < strips;
       const base = strip * stripSize;
-      mem.set(zt.subarray(base, base + stripSize), zBase);
+      const size = pair ? 2 * stripSize : stripSize;
+      mem.set(zt.subarray(base, base + size), zBase);
       for (let w = 0; w < sweepStart.length; w++) {
         const start = sweepStart[w]!;
-        wasm.sweep(8 * (zBase + sweepTop[w]! * STRIP), 8 * (cBase + start), 8 * (sBase + start), sweepLength[w]!);
+        const run = pair ? wasm.sweep2 : wasm.sweep;
+        run(8 * (zBase + sweepTop[w]! * STRIP), 8 * (cBase + start), 8 * (sBase + start), sweepLength[w]!, 8 * stripSize);
       }
-      zt.set(mem.subarray(zBase, zBase + stripSize), base);
+      zt.set(mem.subarray(zBase, zBase + size), base);
     }
+    return true;
   }
 }
 

@@ -1,4 +1,4 @@
-import { gemmNT } from './gemm-kernels.js';
+import { gemmNT, gemmNTInWasmMemory } from './gemm-kernels.js';
 import { wasmKernels, type WasmKernels } from './wasm-kernels.js';
 
 /**
@@ -31,11 +31,11 @@ const WASM_MIN_N = 64;
 /** Reduces the symmetric `n × n` row-major `input` (upper triangle read; may be overwritten) to tridiagonal form. */
 export function tridiagonalize(input: Float64Array, n: number): Tridiagonal {
   const wasm = n >= WASM_MIN_N ? wasmKernels() : null;
-  if (!wasm) return reduce(input, n, null, null);
   // The whole working set in the module's memory, where the fused pass runs on the SIMD kernel;
   // the reflectors are copied out at the end because later kernels reuse that memory.
+  const mem = wasm?.memory(n * n + 5 * n);
+  if (!wasm || !mem) return reduce(input, n, null, null);
   const layout = { w: 0, v: n * n, p: n * n + n, vNext: n * n + 2 * n, pNext: n * n + 3 * n, wv: n * n + 4 * n };
-  const mem = wasm.memory(n * n + 5 * n);
   mem.set(input.subarray(0, n * n), 0);
   const t = reduce(mem.subarray(0, n * n), n, wasm, { mem, layout });
   return { ...t, reflectors: t.reflectors.slice() };
@@ -226,17 +226,29 @@ const NB = 32;
  * block touches only rows and columns j0+1..n-1. 4n³/3 flops, nearly all in the kernel.
  */
 export function formQTransposed(t: Tridiagonal, n: number): Float64Array {
-  const q = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) q[i * n + i] = 1;
   const reflectorCount = n - 2;
-  if (reflectorCount <= 0) return q;
+  // With wasm, Q and the panels live in the module's memory and the kernel updates Q in place.
+  const sizes = [n * n, NB * n, NB * n, n * NB, n * NB, NB * NB, NB * NB];
+  const kernels = n >= WASM_MIN_N ? wasmKernels() : null;
+  const mem = kernels?.memory(sizes.reduce((a, b) => a + b, 0)) ?? null;
+  const wasm = mem ? kernels : null;
+  let offset = 0;
+  const [q, vPanel, vPanelT, qv, y, gram, tMat] = sizes.map((size) => {
+    const view = mem ? mem.subarray(offset, offset + size) : new Float64Array(size);
+    offset += size;
+    return view;
+  }) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  q.fill(0);
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  if (reflectorCount <= 0) return mem ? q.slice() : q;
+  const gemm = (m: number, cols: number, k: number, alpha: number, A: Float64Array, aOff: number, lda: number, B: Float64Array, bOff: number, ldb: number, C: Float64Array, cOff: number, ldc: number) => {
+    if (!wasm) return gemmNT(m, cols, k, alpha, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, false);
+    // Views of the module's memory: their byte offsets locate them in it.
+    const at = (view: Float64Array) => view.byteOffset / 8;
+    gemmNTInWasmMemory(wasm, m, cols, k, alpha, mem!, at(A) + aOff, lda, at(B) + bOff, ldb, at(C) + cOff, ldc);
+  };
   const { reflectors: w, betas } = t;
-  const vPanel = new Float64Array(NB * n);
-  const vPanelT = new Float64Array(NB * n);
-  const tMat = new Float64Array(NB * NB);
   const tColumn = new Float64Array(NB);
-  const qv = new Float64Array(n * NB);
-  const y = new Float64Array(n * NB);
   for (let j0 = Math.floor((reflectorCount - 1) / NB) * NB; j0 >= 0; j0 -= NB) {
     const nb = Math.min(NB, reflectorCount - j0);
     const c0 = j0 + 1; // first row and column the block touches
@@ -249,18 +261,17 @@ export function formQTransposed(t: Tridiagonal, n: number): Float64Array {
       for (let c = lead; c < m; c++) vPanel[k * m + c] = w[src + c0 + c]!;
       vPanel[k * m + lead] = 1;
     }
-    // T (LAPACK dlarft, forward, columnwise): T_kk = β_k, T[0:k, k] = -β_k T[0:k, 0:k] Vᵀ[0:k] v_k.
+    // T (LAPACK dlarft, forward, columnwise): T_kk = β_k, T[0:k, k] = -β_k T[0:k, 0:k] (Vᵀ V)[0:k, k],
+    // with the Gram matrix Vᵀ V of the panel from the kernel.
+    gram.fill(0);
+    gemm(nb, nb, m, 1, vPanel, 0, m, vPanel, 0, m, gram, 0, NB);
     tMat.fill(0);
     const z = tColumn;
     for (let k = 0; k < nb; k++) {
       const beta = betas[j0 + k]!;
       tMat[k * NB + k] = beta;
       if (beta === 0) continue;
-      for (let i = 0; i < k; i++) {
-        let s = 0;
-        for (let c = k; c < m; c++) s += vPanel[i * m + c]! * vPanel[k * m + c]!;
-        z[i] = -beta * s;
-      }
+      for (let i = 0; i < k; i++) z[i] = -beta * gram[i * NB + k]!;
       for (let i = 0; i < k; i++) {
         let s = 0;
         for (let l = i; l < k; l++) s += tMat[i * NB + l]! * z[l]!;
@@ -269,18 +280,13 @@ export function formQTransposed(t: Tridiagonal, n: number): Float64Array {
     }
     // QV = Qᵀ[c0.., c0..] V  (m × nb): rows of Qᵀ against rows of the V panel.
     qv.fill(0, 0, m * nb);
-    gemmNT(m, nb, m, 1, q, c0 * n + c0, n, vPanel, 0, m, qv, 0, nb, false);
-    // Y = QV Tᵀ: Y[r][k] = Σ_{l ≥ k} QV[r][l] T[k][l].
-    for (let r = 0; r < m; r++) {
-      for (let k = 0; k < nb; k++) {
-        let s = 0;
-        for (let l = k; l < nb; l++) s += qv[r * nb + l]! * tMat[k * NB + l]!;
-        y[r * nb + k] = s;
-      }
-    }
+    gemm(m, nb, m, 1, q, c0 * n + c0, n, vPanel, 0, m, qv, 0, nb);
+    // Y = QV Tᵀ: Y[r][k] = Σ_l QV[r][l] T[k][l], rows of QV against rows of T.
+    y.fill(0, 0, m * nb);
+    gemm(m, nb, nb, 1, qv, 0, nb, tMat, 0, NB, y, 0, nb);
     // Qᵀ[c0.., c0..] -= Y V: with V's transpose as rows, again an NT product.
     for (let k = 0; k < nb; k++) for (let c = 0; c < m; c++) vPanelT[c * nb + k] = vPanel[k * m + c]!;
-    gemmNT(m, m, nb, -1, y, 0, nb, vPanelT, 0, nb, q, c0 * n + c0, n, false);
+    gemm(m, m, nb, -1, y, 0, nb, vPanelT, 0, nb, q, c0 * n + c0, n);
   }
-  return q;
+  return mem ? q.slice() : q;
 }

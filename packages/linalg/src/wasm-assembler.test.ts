@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assembleModule, I32, op, sleb, uleb } from './wasm-assembler.js';
-import { setWasmKernelsEnabled, wasmKernels } from './wasm-kernels.js';
 
-describe('wasm assembler and kernels', () => {
+describe('wasm assembler', () => {
   it('encodes LEB128 as the specification does', () => {
     // The worked examples of the LEB128 article the WebAssembly spec refers to (DWARF 4, §7.6).
     expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
@@ -20,22 +19,5 @@ describe('wasm assembler and kernels', () => {
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
     expect(typeof exports.f).toBe('function');
     expect((exports.memory as WebAssembly.Memory).buffer.byteLength).toBe(65536);
-  });
-
-  it('compiles the kernels here, computes a 2×4 tile by hand, and can be switched off', () => {
-    const w = wasmKernels();
-    expect(w).not.toBeNull();
-    const mem = w!.memory(64);
-    // A = [[1, 2], [3, 4]], B rows [1, 0], [0, 1], [1, 1], [2, -1]: A Bᵀ = [[1, 2, 3, 0], [3, 4, 7, 2]].
-    mem.set([1, 2, 3, 4], 0);
-    mem.set([1, 0, 0, 1, 1, 1, 2, -1], 8);
-    w!.gemm24(0, 64, 256, 2, 4, 2);
-    expect(Array.from(mem.subarray(32, 40))).toEqual([1, 2, 3, 0, 3, 4, 7, 2]);
-    // Growing the memory hands out a fresh view.
-    expect(w!.memory(1 << 20).length).toBeGreaterThanOrEqual(1 << 20);
-    setWasmKernelsEnabled(false);
-    expect(wasmKernels()).toBeNull();
-    setWasmKernelsEnabled(true);
-    expect(wasmKernels()).toBe(w);
   });
 });

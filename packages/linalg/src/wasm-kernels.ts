@@ -1,21 +1,24 @@
-import { assembleModule, F64, I32, op, V128, type WasmFunction } from './wasm-assembler.js';
+import { assembleModule, F64, I32, op, V128, type ValueType, type WasmFunction } from './wasm-assembler.js';
 
 /**
- * WebAssembly SIMD (f64x2) versions of the three loops that dominate the dense routines: the NT
- * matrix-multiply tile, the replay of Givens-rotation sweeps, and the fused rank-2-update/product
- * pass of Householder tridiagonalisation. Measured on the reference machine (2-core Xeon, Node 20):
+ * WebAssembly SIMD (f64x2) versions of the loops that dominate the dense routines: the NT
+ * matrix-multiply tile (on packed panels, and in place on operands in the module's memory), the
+ * replay of Givens-rotation sweeps, and the fused rank-2-update/product pass of Householder
+ * tridiagonalisation. Measured on the reference machine (2-core Xeon, Node 20):
  * the NT tile runs at about 19 GFLOP/s against 4.6 for the scalar JavaScript loop, the rotation
  * replay 3-4× and the tridiagonalisation pass about 3× faster. The rotations give bitwise the
  * same results as the JavaScript loop (same operations in the same order); the products differ only
  * by summation order.
  *
  * The module is written by `wasm-assembler.ts` when first needed and compiled synchronously (it is
- * about 1.6 KB, under the 4 KB that browsers have allowed for synchronous compilation). Where WebAssembly or
+ * about 2.3 KB, under the 4 KB that browsers have allowed for synchronous compilation). Where WebAssembly or
  * its SIMD extension is unavailable (or a content security policy forbids compiling it), every
  * caller falls back to the JavaScript loops, which compute the same thing.
  *
  * The kernels work on copies of their operands in the module's own memory (packed panels, one
- * strip of the eigenvector matrix), so callers keep ordinary `Float64Array`s.
+ * strip of the eigenvector matrix, or a whole working matrix for Cholesky, tridiagonalisation and
+ * the formation of Q); callers keep ordinary `Float64Array`s and get copies back. A routine that
+ * puts data there must not call another routine that does until it has copied its results out.
  */
 export interface WasmKernels {
   /** `C[i][j] = Σ_p A[i][p] B[j][p]` for packed A (mc × kc), B (nc × kc), C (mc × nc); mc even, nc % 4 = 0, kc even; byte offsets. */
@@ -26,14 +29,19 @@ export interface WasmKernels {
    */
   readonly gemm24Strided: (a: number, lda: number, b: number, ldb: number, c: number, ldc: number, mc: number, nc: number, kc: number, alpha: number) => void;
   /** One rotation sweep down an 8-column strip (rows 64 bytes apart) from byte offset `o` (the bottom row), rotations at byte offsets cp, sp. */
-  readonly sweep: (o: number, cp: number, sp: number, len: number) => void;
+  readonly sweep: (o: number, cp: number, sp: number, len: number, stripBytes: number) => void;
+  /** The same sweep down two strips at once, the second `stripBytes` after the first. */
+  readonly sweep2: (o: number, cp: number, sp: number, len: number, stripBytes: number) => void;
   /**
    * Rows iStart..iEnd-1 of tridiagonalisation's fused pass over the upper triangle of W (n × n):
    * W[i][j] -= v_i wv_j + wv_i v_j (j ≥ i) and pn += W v_n with the updated values (byte offsets).
    */
   readonly rank2Symv: (w: number, n: number, iStart: number, iEnd: number, v: number, wv: number, vn: number, pn: number) => void;
-  /** A float64 view of at least `doubles` entries of the module's memory (valid until the next call). */
-  readonly memory: (doubles: number) => Float64Array;
+  /**
+   * A float64 view of at least `doubles` entries of the module's memory (valid until the next
+   * call), or null when the memory cannot grow that far (callers then use the JavaScript loops).
+   */
+  readonly memory: (doubles: number) => Float64Array | null;
 }
 
 let enabled = true;
@@ -54,13 +62,14 @@ export function wasmKernels(): WasmKernels | null {
 function instantiate(): WasmKernels | null {
   try {
     if (typeof WebAssembly !== 'object') return null;
-    const bytes = assembleModule([gemm24(), sweep(), rank2Symv(), gemm24Strided()], 1);
+    const bytes = assembleModule([gemm24(), sweep(1), sweep(2), rank2Symv(), gemm24Strided()], 1);
     if (!WebAssembly.validate(bytes)) return null;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
     const exports = instance.exports as unknown as {
       memory: WebAssembly.Memory;
       gemm24: WasmKernels['gemm24'];
       sweep: WasmKernels['sweep'];
+      sweep2: WasmKernels['sweep2'];
       rank2Symv: WasmKernels['rank2Symv'];
       gemm24Strided: WasmKernels['gemm24Strided'];
     };
@@ -68,12 +77,19 @@ function instantiate(): WasmKernels | null {
     return {
       gemm24: exports.gemm24,
       sweep: exports.sweep,
+      sweep2: exports.sweep2,
       rank2Symv: exports.rank2Symv,
       gemm24Strided: exports.gemm24Strided,
       memory(doubles: number) {
         const bytes = doubles * 8;
         const have = exports.memory.buffer.byteLength;
-        if (bytes > have) exports.memory.grow(Math.ceil((bytes - have) / 65536));
+        if (bytes > have) {
+          try {
+            exports.memory.grow(Math.ceil((bytes - have) / 65536));
+          } catch {
+            return null;
+          }
+        }
         if (view.buffer !== exports.memory.buffer) view = new Float64Array(exports.memory.buffer);
         return view;
       },
@@ -140,37 +156,49 @@ function gemm24(): WasmFunction {
 }
 
 /**
- * One sweep of rotations over an 8-column strip: the carried row (four f64x2 values) meets each
- * row above it, `below = s·y + c·x` is stored and `x = c·y - s·x` carried on (see
- * `RotationBuffer.flush` for the scalar loop this mirrors operation for operation).
+ * One sweep of rotations down one 8-column strip (`sweep`) or two strips `stripBytes` apart
+ * (`sweep2`, 8 carried f64x2 values plus c, s and the loaded row: 11 of x86-64's 16 vector
+ * registers, and half the loads of c and s per entry). The carried row meets each row above it,
+ * `below = s·y + c·x` is stored and `x = c·y - s·x` carried on (`RotationBuffer.replay` is the
+ * scalar loop this mirrors operation for operation).
  */
-function sweep(): WasmFunction {
-  const [o, cp, sp, len] = [0, 1, 2, 3];
-  const [below, end] = [4, 5];
-  const x = [6, 7, 8, 9];
-  const [cv, sv, y] = [10, 11, 12];
+function sweep(strips: 1 | 2): WasmFunction {
+  const [o, cp, sp, len, stripBytes] = [0, 1, 2, 3, 4];
+  const [below, end, o2, below2] = [5, 6, 7, 8];
+  const x = strips === 2 ? [9, 10, 11, 12, 13, 14, 15, 16] : [9, 10, 11, 12];
+  const [cv, sv, y] = [x.length + 9, x.length + 10, x.length + 11];
+  // Column group t (16 bytes): strip 0 for t < 4, strip 1 after.
+  const base = (t: number, first: number, second: number) => op.get(t < 4 ? first : second);
   const body: number[] = [
-    ...x.flatMap((r, t) => [...op.get(o), ...op.v128Load(16 * t), ...op.set(r)]),
+    ...op.get(o), ...op.get(stripBytes), ...op.i32Add, ...op.set(o2),
+    ...x.flatMap((r, t) => [...base(t, o, o2), ...op.v128Load(16 * (t % 4)), ...op.set(r)]),
     ...op.get(cp), ...op.get(len), ...op.i32(3), ...op.i32Shl, ...op.i32Add, ...op.set(end),
     ...op.loop,
     ...op.get(cp), ...op.v128Load64Splat(), ...op.set(cv),
     ...op.get(sp), ...op.v128Load64Splat(), ...op.set(sv),
     ...op.get(o), ...op.set(below),
+    ...op.get(o2), ...op.set(below2),
     ...op.get(o), ...op.i32(64), ...op.i32Sub, ...op.set(o),
+    ...op.get(o2), ...op.i32(64), ...op.i32Sub, ...op.set(o2),
     ...x.flatMap((r, t) => [
-      ...op.get(o), ...op.v128Load(16 * t), ...op.set(y),
-      ...op.get(below),
+      ...base(t, o, o2), ...op.v128Load(16 * (t % 4)), ...op.set(y),
+      ...base(t, below, below2),
       ...op.get(sv), ...op.get(y), ...op.f64x2Mul, ...op.get(cv), ...op.get(r), ...op.f64x2Mul, ...op.f64x2Add,
-      ...op.v128Store(16 * t),
+      ...op.v128Store(16 * (t % 4)),
       ...op.get(cv), ...op.get(y), ...op.f64x2Mul, ...op.get(sv), ...op.get(r), ...op.f64x2Mul, ...op.f64x2Sub, ...op.set(r),
     ]),
     ...op.get(cp), ...op.i32(8), ...op.i32Add, ...op.set(cp),
     ...op.get(sp), ...op.i32(8), ...op.i32Add, ...op.set(sp),
     ...op.get(cp), ...op.get(end), ...op.i32LtU, ...op.brIf(0),
     ...op.end,
-    ...x.flatMap((r, t) => [...op.get(o), ...op.get(r), ...op.v128Store(16 * t)]),
+    ...x.flatMap((r, t) => [...base(t, o, o2), ...op.get(r), ...op.v128Store(16 * (t % 4))]),
   ];
-  return { name: 'sweep', params: [I32, I32, I32, I32], locals: [I32, I32, V128, V128, V128, V128, V128, V128, V128], body };
+  return {
+    name: strips === 2 ? 'sweep2' : 'sweep',
+    params: [I32, I32, I32, I32, I32],
+    locals: [I32, I32, I32, I32, ...x.map((): ValueType => V128), V128, V128, V128],
+    body,
+  };
 }
 
 /**
@@ -242,9 +270,9 @@ function rank2Symv(): WasmFunction {
 /** The 2×4 tile of `gemm24` on strided operands, accumulating `alpha ·` the products into C in place. */
 function gemm24Strided(): WasmFunction {
   const [a, lda, b, ldb, c, ldc, mc, nc, kc, alpha] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [i, iEnd, j, jEnd, p, pEnd, a1, b1, b2, b3, out, rowC, bQuad] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
-  const acc = [23, 24, 25, 26, 27, 28, 29, 30];
-  const [x0, x1, y] = [31, 32, 33];
+  const [i, iEnd, jEnd, p, pEnd, a1, b1, b2, b3, out, rowC, bQuad] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
+  const acc = [22, 23, 24, 25, 26, 27, 28, 29];
+  const [x0, x1, y] = [30, 31, 32];
   const bRows = [bQuad, b1, b2, b3];
   const body: number[] = [
     ...op.get(kc), ...op.i32(3), ...op.i32Shl, ...op.set(pEnd),
@@ -296,7 +324,7 @@ function gemm24Strided(): WasmFunction {
   return {
     name: 'gemm24Strided',
     params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, F64],
-    locals: [...new Array(13).fill(I32), ...new Array(11).fill(V128)],
+    locals: [...new Array(12).fill(I32), ...new Array(11).fill(V128)],
     body,
   };
 }
