@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ACTIVATION_NAMES, activation, toActivation, type Activation } from './activation.js';
+import { ACTIVATION_NAMES, activation, geluActivation, toActivation, type Activation } from './activation.js';
 
 // Points away from relu's kink at 0, where a derivative is a choice rather than a fact.
 const POINTS = [-2, -0.5, 0.25, 0.5, 3];
@@ -54,5 +54,20 @@ describe('activations', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
+  });
+});
+
+describe('geluActivation', () => {
+  it('is s·Φ(s) with slope Φ(s) + s·φ(s), at values printed by Python', () => {
+    // Python 3: x * 0.5 * (1 + math.erf(x / math.sqrt(2))) and Φ(x) + x·exp(−x²/2)/√(2π).
+    const xs = [-2, -1, -0.5, 0, 0.5, 1, 2];
+    const values = [-0.04550026389635842, -0.15865525393145707, -0.15426876936299344, 0, 0.34573123063700656, 0.8413447460685429, 1.9544997361036416];
+    const slopes = [-0.08523180107819692, -0.08331547058768629, 0.13250487534383712, 0.5, 0.8674951246561629, 1.0833154705876864, 1.085231801078197];
+    // tfjs's float32 erf is a rational approximation accurate to ~1e-7.
+    evaluate((t) => geluActivation.apply(t), xs).forEach((v, i) => expect(v).toBeCloseTo(values[i]!, 6));
+    evaluate((t) => geluActivation.derivative(t), xs).forEach((v, i) => expect(v).toBeCloseTo(slopes[i]!, 6));
+    const autodiff = evaluate((t) => tf.grad((s: tf.Tensor) => tf.sum(geluActivation.apply(s)))(t), xs);
+    autodiff.forEach((v, i) => expect(v).toBeCloseTo(slopes[i]!, 5));
+    expect(ACTIVATION_NAMES).not.toContain('gelu');
   });
 });

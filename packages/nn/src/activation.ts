@@ -63,3 +63,19 @@ export function activation(name: ActivationName): Activation {
 export function toActivation(spec: ActivationName | Activation): Activation {
   return typeof spec === 'string' ? activation(spec) : spec;
 }
+
+/**
+ * GELU, `φ(s) = s·Φ(s) = ½ s (1 + erf(s/√2))` (Hendrycks and Gimpel, 2016; the exact form, as
+ * PyTorch's `nn.GELU()`), with `φ'(s) = Φ(s) + s·φ_N(s)`, `φ_N` the standard normal density. Used
+ * by transformer feed-forward blocks; it is not one of `ACTIVATION_NAMES`, the `mlp` plugin's choices.
+ */
+export const geluActivation: Activation = {
+  name: 'gelu',
+  apply: (s) => tf.tidy(() => tf.mul(tf.mul(s, 0.5), tf.add(1, tf.erf(tf.mul(s, Math.SQRT1_2))))),
+  derivative: (s) =>
+    tf.tidy(() => {
+      const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(s, Math.SQRT1_2))));
+      const density = tf.mul(Math.sqrt(0.5 / Math.PI), tf.exp(tf.mul(tf.square(s), -0.5)));
+      return tf.add(cdf, tf.mul(s, density));
+    }),
+};

@@ -1,13 +1,14 @@
-import { mseLoss, type Loss, type PluginInstance } from '@precond/core';
-import { mlp } from '@precond/nn';
-import type { ModularAdditionOptions } from './options.js';
-import { oneHotPairInputs, type PairList } from './pairs.js';
+import { crossEntropyLoss, mseLoss, type Loss, type PluginInstance } from '@precond/core';
+import { mlp, transformer } from '@precond/nn';
+import type { MlpFormOptions, ModularAdditionOptions, TransformerFormOptions } from './options.js';
+import { oneHotPairInputs, PAIR_SEQUENCE_LENGTH, tokenPairInputs, type PairList } from './pairs.js';
 
 /**
  * What a network form of the task decides: how pairs are fed to the network, the loss and the
  * default model. The split, the one-hot targets and the metrics are the same for every form.
  */
 export interface ModularAdditionFormSpec {
+  /** Input columns: 2p one-hot floats (mlp) or 3 token ids (transformer). */
   readonly inputSize: number;
   /** Network inputs for `pairs`, row-major `[n, inputSize]`. */
   encodeInputs(pairs: PairList): Float32Array;
@@ -22,7 +23,7 @@ export interface ModularAdditionFormSpec {
  * loss `(1/(2n α²)) Σ ‖f − y‖²`. With α² in the output and 1/α² in the loss, α sets the laziness
  * alone: large α makes the NTK regime last longer and delays grokking under GD.
  */
-export function mlpForm(options: ModularAdditionOptions): ModularAdditionFormSpec {
+export function mlpForm(options: MlpFormOptions): ModularAdditionFormSpec {
   const { p, alpha, width } = options;
   return {
     inputSize: 2 * p,
@@ -36,16 +37,34 @@ export function mlpForm(options: ModularAdditionOptions): ModularAdditionFormSpe
   };
 }
 
+/**
+ * The transformer form (PAPER.md, E6; Power et al., 2022): inputs the token ids `[a, b, =]` with
+ * `=` = p (vocabulary p + 1), a decoder-only transformer whose logits at the `=` position are the
+ * p classes, and softmax cross-entropy (core's `crossEntropyLoss`, whose output Hessian
+ * `diag(p) − p pᵀ` is the GGN's). The paper trains it with Adam (lr 1e-3, β = (0.9, 0.98), no weight
+ * decay) and with GGN.
+ */
+export function transformerForm(options: TransformerFormOptions): ModularAdditionFormSpec {
+  const { p, dModel, heads, layers } = options;
+  return {
+    inputSize: PAIR_SEQUENCE_LENGTH,
+    encodeInputs: tokenPairInputs,
+    loss: crossEntropyLoss(),
+    defaultModel: () => transformer({ vocabSize: p + 1, dModel, heads, layers }),
+  };
+}
+
 /** The spec of `options.form`. */
 export function formSpec(options: ModularAdditionOptions): ModularAdditionFormSpec {
-  const form = options.form;
-  switch (form) {
+  switch (options.form) {
     case 'mlp':
       return mlpForm(options);
+    case 'transformer':
+      return transformerForm(options);
     default: {
       // A form added to MODULAR_ADDITION_FORMS without a spec here fails to compile.
-      const unhandled: never = form;
-      throw new RangeError(`modular-addition: unknown form '${String(unhandled)}'`);
+      const unhandled: never = options;
+      throw new RangeError(`modular-addition: unknown form '${String((unhandled as { form: unknown }).form)}'`);
     }
   }
 }

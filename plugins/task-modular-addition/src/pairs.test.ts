@@ -1,6 +1,6 @@
 import { Rng } from '@precond/core';
 import { describe, expect, it } from 'vitest';
-import { oneHotPairInputs, oneHotSumTargets, roundHalfEven, splitPairs, trainCount, type PairList } from './pairs.js';
+import { oneHotPairInputs, oneHotSumTargets, PAIR_SEQUENCE_LENGTH, roundHalfEven, splitPairs, tokenPairInputs, trainCount, type PairList } from './pairs.js';
 
 /** Pair codes a·p + b of a list (the index of the pair in the peer's unshuffled table). */
 const codes = (pairs: PairList) => Array.from(pairs.a, (a, i) => a * pairs.p + pairs.b[i]!);
@@ -85,5 +85,11 @@ describe('one-hot encoding', () => {
     const y = oneHotSumTargets(pairs);
     // (3 + 4) mod 5 = 2, (0 + 0) mod 5 = 0, (4 + 1) mod 5 = 0.
     expect(Array.from(y)).toEqual([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+  });
+
+  it('writes the token sequence [a, b, =] with = as id p', () => {
+    expect(PAIR_SEQUENCE_LENGTH).toBe(3);
+    // (3, 4), (0, 0), (4, 1) with p = 5: '=' is token 5, the vocabulary {0, …, 5} has p + 1 ids.
+    expect(Array.from(tokenPairInputs(pairs))).toEqual([3, 4, 5, 0, 0, 5, 4, 1, 5]);
   });
 });

@@ -73,6 +73,27 @@ export function oneHotPairInputs(pairs: PairList): Float32Array {
   return x;
 }
 
+/** The length of the token sequences `[a, b, =]` of the transformer form. */
+export const PAIR_SEQUENCE_LENGTH = 3;
+
+/**
+ * Token ids `[a, b, =]` per pair, row-major `[n, 3]` (ids stored as floats, the model's input
+ * dtype): the residues are their own ids 0 … p−1 and `=` is id p, so the vocabulary has p + 1
+ * tokens. The answer is read at the `=` position, the last, which causal attention lets see both
+ * operands (Power et al., 2022, without their operator token: with one operation it is the same
+ * in every sequence and carries nothing).
+ */
+export function tokenPairInputs(pairs: PairList): Float32Array {
+  const { p, a, b } = pairs;
+  const x = new Float32Array(a.length * PAIR_SEQUENCE_LENGTH);
+  for (let i = 0; i < a.length; i++) {
+    x[i * 3] = a[i]!;
+    x[i * 3 + 1] = b[i]!;
+    x[i * 3 + 2] = p;
+  }
+  return x;
+}
+
 /** Targets `one-hot((a + b) mod p)`, row-major `[n, p]`. */
 export function oneHotSumTargets(pairs: PairList): Float32Array {
   const { p, a, b } = pairs;

@@ -47,9 +47,13 @@ describe('options', () => {
       [{ alpha: Number.POSITIVE_INFINITY }, 'task.alpha', /'task\.alpha'/],
       [{ width: 0 }, 'task.width', /'task\.width'/],
       [{ grokThreshold: 1.5 }, 'task.grokThreshold', /'task\.grokThreshold'.*must be in \(0, 1\]/],
-      [{ form: 'transformer' }, 'task.form', /'task\.form'.*\(given 'transformer'\)/],
+      [{ form: 'rnn' }, 'task.form', /'task\.form'.*"mlp"\|"transformer".*\(given 'rnn'\)/],
+      // Options of the other form are refused, naming this form's own.
+      [{ form: 'transformer', alpha: 2 }, 'task.alpha', /'task\.alpha'.*applies to the mlp form only; the transformer form's own options are dModel, heads, layers \(given 2\)/],
+      [{ dModel: 64 }, 'task.dModel', /'task\.dModel'.*applies to the transformer form only; the mlp form's own options are alpha, width/],
+      [{ form: 'transformer', dModel: 30 }, 'task.heads', /'task\.heads'.*must divide dModel \(30\)/],
       // An unknown key is an issue of the object itself, so core reports it at the slot, 'task'.
-      [{ lr: 1 }, 'task', /unknown option 'task\.lr'.*its options are: p, trainFraction, form, alpha, width, grokThreshold/],
+      [{ lr: 1 }, 'task', /unknown option 'task\.lr'.*its options are: p, trainFraction, form, alpha, width, dModel, heads, layers, grokThreshold/],
     ];
     for (const [raw, path, message] of cases) {
       let thrown: unknown;

@@ -3,11 +3,12 @@ import type { Dataset, MetricContext, Metrics, Rng, State, Task, TaskData } from
 import { correctCount } from './accuracy.js';
 import { formSpec } from './forms.js';
 import { grokMarkersFromState, grokMarkersToState, grokMetrics, NO_GROK_MARKERS, updateGrokMarkers, type GrokMarkers } from './grok-markers.js';
-import type { ModularAdditionOptions } from './options.js';
+import { resolveModularAdditionOptions, type ModularAdditionFields } from './options.js';
 import { oneHotSumTargets, splitPairs, type PairList } from './pairs.js';
 
 /**
- * The modular-addition task (PAPER.md, E3 / Fig. 5; E6 later as another form): learn
+ * The modular-addition task (PAPER.md, E3 / Fig. 5 in the `mlp` form, E6 / Figs. 8, 12 in the
+ * `transformer` form): learn
  * `(a + b) mod p` from a random share of the p² pairs and watch test accuracy catch up with
  * training accuracy (grokking).
  *
@@ -21,9 +22,10 @@ import { oneHotSumTargets, splitPairs, type PairList } from './pairs.js';
  *   ≥ `grokThreshold` (absent before), and `grok.delay` = test_step − train_step once both exist.
  *   They are task state, saved in checkpoints, so a resumed run keeps them.
  */
-export function createModularAdditionTask(options: ModularAdditionOptions): Task {
-  const { p, trainFraction, grokThreshold } = options;
-  const form = formSpec(options);
+export function createModularAdditionTask(options: ModularAdditionFields): Task {
+  const resolved = resolveModularAdditionOptions(options);
+  const { p, trainFraction, grokThreshold } = resolved;
+  const form = formSpec(resolved);
   let markers: GrokMarkers = NO_GROK_MARKERS;
 
   const dataset = (pairs: PairList): Dataset => {

@@ -82,4 +82,38 @@ describe('embeddingLayer', () => {
     expect(() => layer.curvature!.jvp([table], [table], ids, ids)).toThrow("embedding layer 'e' reads token ids, which have no tangent: it must be the first layer of the model");
     tf.dispose([table, wide, ids]);
   });
+
+  it('scatters the row gradients into the table with tableGradient: scatter, summing repeated ids', () => {
+    const segment = embeddingLayer({ name: 'e', vocabSize: 3, dim: 2, sequenceLength: 2 });
+    const scatter = embeddingLayer({ name: 'e', vocabSize: 3, dim: 2, sequenceLength: 2, tableGradient: 'scatter' });
+    expect([segment.tableGradient, scatter.tableGradient]).toEqual(['segment-sum', 'scatter']);
+    const table = tf.tensor2d(TABLE);
+    const ids = tf.tensor2d([
+      [2, 0],
+      [1, 1],
+    ]);
+    const g = tf.tensor2d([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
+    const gradientOf = (layer: typeof scatter) => tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(layer.forward([t], ids), g)))(table).arraySync());
+    // Row 0 of the table is read once (sample 0, token 1: g = [3, 4]), row 1 twice (sample 1:
+    // [5, 6] + [7, 8]), row 2 once (sample 0, token 0: [1, 2]).
+    const expected = [
+      [3, 4],
+      [12, 14],
+      [1, 2],
+    ];
+    const before = tf.memory().numTensors;
+    expect(gradientOf(scatter)).toEqual(expected);
+    expect(gradientOf(segment)).toEqual(expected);
+    expect(tf.memory().numTensors).toBe(before);
+    // The forward pass is the same lookup.
+    const [a, b] = [segment, scatter].map((layer) => layer.forward([table], ids));
+    expect(b!.arraySync()).toEqual(a!.arraySync());
+    expect(() => embeddingLayer({ name: 'e', vocabSize: 3, dim: 2, tableGradient: 'sorted' as 'scatter' })).toThrow(
+      "embedding layer 'e': tableGradient must be one of segment-sum, scatter, got 'sorted'",
+    );
+    tf.dispose([table, ids, g, a!, b!]);
+  });
 });

@@ -57,3 +57,29 @@ export function lookupModel(p: number, known: ReadonlySet<number>): Model {
     return { values, width: p };
   });
 }
+
+/**
+ * Read the pairs back from token inputs `[n, 3]` without the task's code: each row must be
+ * `[a, b, p]` with a, b integers in [0, p); throws otherwise.
+ */
+export function decodeTokenPairs(x: ArrayLike<number>, p: number): Array<[number, number]> {
+  const n = x.length / 3;
+  return Array.from({ length: n }, (_, i) => {
+    const [a, b, equals] = row(x, 3, i) as [number, number, number];
+    const residue = (v: number) => Number.isInteger(v) && v >= 0 && v < p;
+    if (!residue(a) || !residue(b) || equals !== p) throw new Error(`input row ${i} is not [a, b, ${p}]: [${a}, ${b}, ${equals}]`);
+    return [a, b];
+  });
+}
+
+/** `lookupModel` for token inputs `[a, b, =]`: right on the pairs in `known`, wrong on every other. */
+export function tokenLookupModel(p: number, known: ReadonlySet<number>): Model {
+  return jsModel((x, n) => {
+    const values = new Float32Array(n * p);
+    decodeTokenPairs(x, p).forEach(([a, b], i) => {
+      const c = (a + b) % p;
+      values[i * p + (known.has(a * p + b) ? c : (c + 1) % p)] = 1;
+    });
+    return { values, width: p };
+  });
+}
