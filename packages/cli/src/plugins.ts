@@ -1,7 +1,10 @@
 import { PluginRegistry, type PluginFactory } from '@precond/core';
-import { mlp } from '@precond/nn';
+import { mlp, transformer } from '@precond/nn';
 import { firstOrderPlugins } from '@precond/optimizer-first-order';
+import { gaussNewtonPlugins } from '@precond/optimizer-gauss-newton';
+import { ntk } from '@precond/probe-ntk';
 import { fourierTarget } from '@precond/task-fourier-target';
+import { modularAddition } from '@precond/task-modular-addition';
 import { CliError } from './errors.js';
 import { importModule } from './load-module.js';
 
@@ -9,7 +12,15 @@ import { importModule } from './load-module.js';
  * The plugins the CLI knows by id without `--plugin`: the explicit table ARCHITECTURE.md asks for
  * (ids map to the packages the CLI depends on).
  */
-export const BUILT_IN_PLUGINS: readonly PluginFactory[] = [...firstOrderPlugins, mlp, fourierTarget] as readonly PluginFactory[];
+export const BUILT_IN_PLUGINS: readonly PluginFactory[] = [
+  ...firstOrderPlugins,
+  ...gaussNewtonPlugins,
+  mlp,
+  transformer,
+  fourierTarget,
+  modularAddition,
+  ntk,
+] as readonly PluginFactory[];
 
 function isPluginFactory(value: unknown): value is PluginFactory {
   const f = value as PluginFactory | undefined;

@@ -6,6 +6,7 @@ import { fourierTarget } from './plugin.js';
 
 export { fourierTarget };
 export { fourierModeErrors } from './fourier-mode-errors.js';
+export { updateModeRates, emptyModeHistory, MODE_ERROR_FLOOR, type ModeHistory, type ModeRateUpdate } from './mode-rates.js';
 export { sineSum, trainingGrid, midpointGrid, sampleTarget, type SineComponents } from './target.js';
 export { fourierTargetOptions, type FourierTargetOptions, type FourierTargetOptionsInput } from './options.js';
 export { createFourierTargetTask } from './task.js';

@@ -26,6 +26,8 @@ export const fourierTargetOptions = z
     modes: z.number().int().positive().default(10),
     /** Scale of the MSE loss `(lossScale / 2n) Σ (f − y)²`. */
     lossScale: z.number().positive().default(1),
+    /** Window W (in steps) of the `mode_rates` metric: the decay rate of each mode over the last W steps. */
+    rateWindow: z.number().int().positive().default(100),
   })
   .strict()
   .superRefine((o, ctx) => {

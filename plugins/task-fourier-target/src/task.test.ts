@@ -53,6 +53,7 @@ describe('options', () => {
       testPoints: 100,
       modes: 10,
       lossScale: 1,
+      rateWindow: 100,
     });
   });
 
@@ -184,6 +185,7 @@ describe('fourier-target task', () => {
     const data = task.makeData(new Rng(0));
     expect(data.test).toBeUndefined();
     const m = await metricsOf(task, constantModel(0), data);
+    // The first evaluation has no earlier step, so no mode_rates either.
     expect(Object.keys(m).sort()).toEqual(['modes', 'target_modes']);
     expect(m.modes).toHaveLength(51);
     disposeData(data);
@@ -202,11 +204,27 @@ describe('fourier-target task', () => {
     disposeData(data);
   });
 
-  it('keeps no state, and refuses state that belongs to another task', () => {
-    const task = taskWith();
-    expect(task.getState()).toEqual({});
+  it('keeps the logged modes its rates need as state, and refuses state that belongs to another task', async () => {
+    const task = taskWith({ rateWindow: 2 });
+    expect(task.getState()).toEqual({ modeHistory: { steps: [], modes: [] } });
+    const data = task.makeData(new Rng(0));
+    const m0 = await metricsOf(task, constantModel(0), data);
+    expect(m0.mode_rates).toBeUndefined();
+    const state = task.getState();
+    expect((state.modeHistory as { steps: number[] }).steps).toEqual([0]);
+    // A fresh task given that state reports what the first one reports next.
+    const restored = taskWith({ rateWindow: 2 });
+    restored.setState(JSON.parse(JSON.stringify(state)));
+    const outputs = tf.fill([100, 1], 0.1) as tf.Tensor2D;
+    const a = await task.metrics({ step: 1, model: constantModel(0), data, trainOutputs: outputs, trainLoss: 0 });
+    const b = await restored.metrics({ step: 1, model: constantModel(0), data, trainOutputs: outputs, trainLoss: 0 });
+    expect(b.mode_rates).toEqual(a.mode_rates);
+    expect(restored.getState()).toEqual(task.getState());
+    outputs.dispose();
     expect(() => task.setState({})).not.toThrow();
-    expect(() => task.setState({ firstSolved: 12 })).toThrow(/keeps no state.*'firstSolved'/);
+    expect(() => task.setState({ firstSolved: 12 })).toThrow(/keeps only 'modeHistory'.*'firstSolved'/);
+    expect(() => task.setState({ modeHistory: { steps: [0, 1], modes: [[1]] } })).toThrow(/one row per step/);
+    disposeData(data);
   });
 });
 

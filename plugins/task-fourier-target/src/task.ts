@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mseLoss, type Metrics, type MetricContext, type Rng, type State, type Task, type TaskData } from '@precond/core';
 import { mlp } from '@precond/nn';
 import { fourierModeErrors } from './fourier-mode-errors.js';
+import { emptyModeHistory, modeHistoryFromState, modeHistoryToState, updateModeRates } from './mode-rates.js';
 import type { FourierTargetOptions } from './options.js';
 import { midpointGrid, sampleTarget, trainingGrid } from './target.js';
 
@@ -15,6 +16,10 @@ import { midpointGrid, sampleTarget, trainingGrid } from './target.js';
  * - `target_modes`: the same of the targets y, a constant of the task. It is logged at every step
  *   so that each row holds its own reference (`modes[k] / target_modes[k]` is the relative error
  *   of mode k, and equals 1 for a model that outputs zero).
+ * - `mode_rates`: per mode k, its decay rate `−(ln|ê_k(t)| − ln|ê_k(s)|)/(t − s)` with s the latest
+ *   logged step at or before t − W (`rateWindow`), or the first logged step during the first W
+ *   steps (absent at the first logged step). The logged modes it needs are the task's state, so a
+ *   resumed run reports the same rates.
  * - `test_loss`: the loss on the midpoint grid (absent when `testPoints` is 0).
  */
 export function createFourierTargetTask(options: FourierTargetOptions): Task {
@@ -26,6 +31,7 @@ export function createFourierTargetTask(options: FourierTargetOptions): Task {
   const loss = mseLoss(options.lossScale);
 
   const column = (values: Float32Array) => tf.tensor2d(values, [values.length, 1], 'float32');
+  let history = emptyModeHistory();
 
   return {
     inputSize: 1,
@@ -38,7 +44,7 @@ export function createFourierTargetTask(options: FourierTargetOptions): Task {
       return test ? { ...data, test: { x: column(test.x), y: column(test.y) } } : data;
     },
     defaultModel: () => mlp({ hidden: [80, 80], activation: 'tanh', init: 'glorot-uniform' }),
-    async metrics({ model, data, trainOutputs }: MetricContext): Promise<Metrics> {
+    async metrics({ step, model, data, trainOutputs }: MetricContext): Promise<Metrics> {
       const residualTensor = tf.sub(trainOutputs, data.train.y);
       let residual: Float32Array;
       try {
@@ -46,7 +52,11 @@ export function createFourierTargetTask(options: FourierTargetOptions): Task {
       } finally {
         residualTensor.dispose();
       }
-      const out: Metrics = { modes: fourierModeErrors(residual, options.modes), target_modes: targetModes };
+      const modes = fourierModeErrors(residual, options.modes);
+      const out: Metrics = { modes, target_modes: targetModes };
+      const update = updateModeRates(history, step, modes, options.rateWindow);
+      history = update.history;
+      if (update.rates) out.mode_rates = update.rates;
       const testSet = data.test;
       if (testSet) {
         const testLoss = tf.tidy(() => loss.value(model.apply(testSet.x), testSet.y));
@@ -58,13 +68,15 @@ export function createFourierTargetTask(options: FourierTargetOptions): Task {
       }
       return out;
     },
-    getState: (): State => ({}),
+    getState: (): State => ({ modeHistory: modeHistoryToState(history) }),
     setState(state: State): void {
-      // The task keeps no state; keys here mean a checkpoint written by some other task.
-      const keys = Object.keys(state);
-      if (keys.length > 0) {
-        throw new Error(`task 'fourier-target' keeps no state, but the checkpoint holds task state ${keys.map((k) => `'${k}'`).join(', ')}`);
+      const unknown = Object.keys(state).filter((k) => k !== 'modeHistory');
+      if (unknown.length > 0) {
+        throw new Error(
+          `task 'fourier-target' keeps only 'modeHistory' as state, but the checkpoint holds task state ${unknown.map((k) => `'${k}'`).join(', ')}`,
+        );
       }
+      history = state.modeHistory === undefined ? emptyModeHistory() : modeHistoryFromState(state.modeHistory as State, "task 'fourier-target' state 'modeHistory'");
     },
   };
 }

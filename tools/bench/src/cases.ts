@@ -1,6 +1,7 @@
 import type { ExperimentSpec } from '@precond/core';
 import { defineExperiment } from '@precond/core';
 import { adam, sgd } from '@precond/optimizer-first-order';
+import { gn, lm } from '@precond/optimizer-gauss-newton';
 import { fourierTarget } from '@precond/task-fourier-target';
 
 /** One benchmark: an experiment variant timed by the real runner, and the peer command that does the same work. */
@@ -21,10 +22,16 @@ const e1 = defineExperiment({
   variants: {
     sgd: { optimizer: sgd({ lr: 0.05 }) },
     adam: { optimizer: adam({ lr: 1e-3 }) },
+    // The peer's LM: (μI + JᵀJ)⁻¹Jᵀ(f − y) with μ = 0.1, η = 1, one 100 × 100 solve per step.
+    lm: { optimizer: lm({ mu: 0.1, lr: 1 }) },
+    // The peer's GN: eigendecomposition of J Jᵀ and a pseudo-inverse with cutoff 1e-6, η = 1.
+    gn: { optimizer: gn({ epsilon: 1e-6, lr: 1 }) },
   },
 });
 
 export const BENCH_CASES: readonly BenchCase[] = [
   { name: 'e1/sgd', experiment: e1, variant: 'sgd', peer: ['e1', '--opt', 'gd'] },
   { name: 'e1/adam', experiment: e1, variant: 'adam', peer: ['e1', '--opt', 'adam'] },
+  { name: 'e1/lm', experiment: e1, variant: 'lm', peer: ['e1', '--opt', 'lm', '--mu', '0.1'] },
+  { name: 'e1/gn', experiment: e1, variant: 'gn', peer: ['e1', '--opt', 'gn'] },
 ];

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `pnpm bench [--backends cpu,wasm] [--cases e1/adam,...] [--steps N] [--json FILE]`: seconds per
-// optimizer step of every case on every installed backend, side by side with the NumPy peer.
+// optimizer step of every case on every installed backend, and seconds per call of the curvature
+// and linear-algebra operations, side by side with NumPy.
 import { writeFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend, type BackendRequest } from '@precond/runtime-node';
 import { BENCH_CASES } from './cases.js';
-import { findPeer, measureCase, measurePeer, type Measurement } from './measure.js';
+import { findPeer, measureCase, measurePeer, measurePeerProgram, type Measurement } from './measure.js';
+import { OP_CASES, measureOp } from './op-cases.js';
 import { fmtMiB, fmtSeconds, formatTable } from './table.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -23,9 +25,13 @@ const steps = Number(values.steps);
 if (!Number.isInteger(steps) || steps < 3) throw new Error(`--steps must be an integer >= 3, got ${values.steps}`);
 const wanted = values.cases?.split(',');
 const cases = BENCH_CASES.filter((c) => !wanted || wanted.includes(c.name));
-if (cases.length === 0) throw new Error(`--cases matched nothing; cases are: ${BENCH_CASES.map((c) => c.name).join(', ')}`);
+const opCases = OP_CASES.filter((c) => !wanted || wanted.includes(c.name));
+if (cases.length === 0 && opCases.length === 0) {
+  throw new Error(`--cases matched nothing; cases are: ${[...BENCH_CASES, ...OP_CASES].map((c) => c.name).join(', ')}`);
+}
 
 const measurements: Measurement[] = [];
+const opRows: Array<{ case: string; backend: string; seconds: number }> = [];
 const skipped: string[] = [];
 for (const request of values.backends!.split(',') as BackendRequest[]) {
   let backend;
@@ -39,6 +45,14 @@ for (const request of values.backends!.split(',') as BackendRequest[]) {
     process.stderr.write(`measuring ${c.name} on ${backend.name} (${steps} steps)\n`);
     measurements.push(await measureCase(c, backend, steps));
   }
+  for (const c of opCases.filter((o) => o.runsOn === 'tfjs')) {
+    process.stderr.write(`measuring ${c.name} on ${backend.name}\n`);
+    opRows.push({ case: c.name, backend: backend.name, seconds: await measureOp(c) });
+  }
+}
+for (const c of opCases.filter((o) => o.runsOn === 'host')) {
+  process.stderr.write(`measuring ${c.name} (float64 JS)\n`);
+  opRows.push({ case: c.name, backend: 'js float64', seconds: await measureOp(c) });
 }
 
 const peer = findPeer(repoRoot);
@@ -49,12 +63,28 @@ for (const c of cases) {
   peerTimes.set(c.name, measurePeer(peer, c.peer, steps));
 }
 
+for (const c of opCases) {
+  if (!peer) continue;
+  process.stderr.write(`measuring ${c.name} with NumPy\n`);
+  peerTimes.set(c.name, measurePeerProgram(peer, c.peer));
+}
+
 const rows = measurements.map((m) => {
   const p = peerTimes.get(m.case);
   return [m.case, m.backend, fmtSeconds(m.sPerStep), (1 / m.sPerStep).toFixed(1), fmtMiB(m.tensorBytes), fmtMiB(m.rssBytes), p ? fmtSeconds(p) : '-', p ? (m.sPerStep / p).toFixed(2) : '-'];
 });
-console.log(formatTable(['case', 'backend', 's/step', 'steps/s', 'tensor MiB', 'peak RSS MiB', 'numpy s/step', 'ratio'], rows));
-console.log(`\nratio = ours / NumPy (below 1: faster than the peer). s/step excludes the first step. ${steps} steps per case.`);
+if (rows.length > 0) {
+  console.log(formatTable(['case', 'backend', 's/step', 'steps/s', 'tensor MiB', 'peak RSS MiB', 'numpy s/step', 'ratio'], rows));
+  console.log(`\nratio = ours / NumPy (below 1: faster than the peer). s/step excludes the first step. ${steps} steps per case.`);
+}
+if (opRows.length > 0) {
+  const ops = opRows.map((o) => {
+    const p = peerTimes.get(o.case);
+    return [o.case, o.backend, fmtSeconds(o.seconds), p ? fmtSeconds(p) : '-', p ? (o.seconds / p).toFixed(2) : '-'];
+  });
+  console.log(`\n${formatTable(['operation', 'runs on', 's/call', 'numpy s/call', 'ratio'], ops)}`);
+  console.log('\nBest of several calls after a warm-up; NumPy float32 for Jacobians, float64 (LAPACK) for eigh and Cholesky.');
+}
 if (!peer) console.log('NumPy peer not found at ../shared/peers/numpy_peer.py: peer columns are empty.');
 for (const s of skipped) console.log(`skipped backend ${s}`);
-if (values.json) writeFileSync(values.json, JSON.stringify({ steps, measurements, peer: Object.fromEntries(peerTimes) }, null, 2));
+if (values.json) writeFileSync(values.json, JSON.stringify({ steps, measurements, operations: opRows, peer: Object.fromEntries(peerTimes) }, null, 2));

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { MemoryRunStore, runVariant } from '@precond/core';
 import type { BackendInfo } from '@precond/runtime-node';
@@ -44,8 +44,25 @@ export function findPeer(repoRoot: string): string | null {
   return existsSync(p) ? p : null;
 }
 
+/**
+ * The environment for NumPy runs: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this workplace sets
+ * to keep old OpenBLAS builds correct, slow a current NumPy, so a fair comparison unsets both.
+ */
+function peerEnv(peer: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: dirname(peer) };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
 /** Seconds per step of the NumPy peer for the same work (its `--bench` mode). */
 export function measurePeer(peer: string, args: readonly string[], steps: number): number {
-  const out = execFileSync('python3', [peer, ...args, '--bench', '--steps', String(steps)], { encoding: 'utf8', timeout: 600_000 });
+  const out = execFileSync('python3', [peer, ...args, '--bench', '--steps', String(steps)], { encoding: 'utf8', timeout: 600_000, env: peerEnv(peer) });
   return (JSON.parse(out) as { s_per_step: number }).s_per_step;
+}
+
+/** Seconds printed by a NumPy program run with the peer's folder importable. */
+export function measurePeerProgram(peer: string, program: string): number {
+  const out = execFileSync('python3', ['-c', program], { encoding: 'utf8', timeout: 600_000, env: peerEnv(peer) });
+  return Number(out.trim().split('\n').at(-1));
 }

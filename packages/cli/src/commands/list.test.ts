@@ -26,11 +26,18 @@ describe('precond list', () => {
     // Grouped by kind in composition order (task, model, optimizer, ...), then by id.
     expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual([
       'fourier-target task @precond/task-fourier-target',
+      'modular-addition task @precond/task-modular-addition',
       'mlp model @precond/nn',
+      'transformer model @precond/nn',
       'adam optimizer @precond/optimizer-first-order',
       'adamw optimizer @precond/optimizer-first-order',
+      'ggn optimizer @precond/optimizer-gauss-newton',
+      'gn optimizer @precond/optimizer-gauss-newton',
+      'hybrid optimizer @precond/optimizer-gauss-newton',
+      'lm optimizer @precond/optimizer-gauss-newton',
       'momentum optimizer @precond/optimizer-first-order',
       'sgd optimizer @precond/optimizer-first-order',
+      'ntk probe @precond/probe-ntk',
     ]);
     expect(stdout.text).toContain('gradient descent');
   });
@@ -78,7 +85,7 @@ describe('precond list', () => {
     const result = await runCli(['list', 'experiments'], root);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `precond: ${path.join(root, 'experiments/bad/experiment.json')}: model: unknown model plugin 'cnn'; the known ones are: mlp\n`,
+      `precond: ${path.join(root, 'experiments/bad/experiment.json')}: model: unknown model plugin 'cnn'; the known ones are: mlp, transformer\n`,
     );
     expect(result.stdout.trimEnd().split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
       ['EXPERIMENT', 'VARIANTS', 'FILE', 'DESCRIPTION'],

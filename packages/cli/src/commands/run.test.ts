@@ -135,7 +135,7 @@ describe('precond run: bad input', () => {
     const cwd = workspace('unknown-plugin', { variants: { sgd: { optimizer: { plugin: 'sgdd', options: {} } } } });
     const result = await runCli(['run', '.', '--backend', 'cpu'], cwd);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^precond: .*experiment\.json: variants\.sgd\.optimizer: unknown optimizer plugin 'sgdd'; the known ones are: adam, adamw, momentum, sgd\n$/);
+    expect(result.stderr).toMatch(/^precond: .*experiment\.json: variants\.sgd\.optimizer: unknown optimizer plugin 'sgdd'; the known ones are: adam, adamw, ggn, gn, hybrid, lm, momentum, sgd\n$/);
     expect(result.stderr).not.toContain('    at ');
     expect(existsSync(path.join(cwd, 'runs'))).toBe(false);
   });

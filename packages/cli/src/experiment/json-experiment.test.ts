@@ -29,7 +29,7 @@ describe('experimentFromJson', () => {
   it('resolves { plugin, options } objects inside options to nested plugins (how run.json records them)', () => {
     const reg = registry();
     const hybrid = definePlugin({
-      meta: { name: 'test-hybrid', version: '0.0.0', kind: 'optimizer', id: 'hybrid', description: 'two optimizers' },
+      meta: { name: 'test-hybrid', version: '0.0.0', kind: 'optimizer', id: 'two-phase', description: 'two optimizers' },
       options: z.object({ first: pluginOption('optimizer'), then: pluginOption('optimizer'), at: z.number() }).strict(),
       register: () => undefined,
     });
@@ -37,7 +37,7 @@ describe('experimentFromJson', () => {
     const spec = parse(
       tinyExperiment({
         variants: {
-          h: { optimizer: { plugin: 'hybrid', options: { first: { plugin: 'adam', package: '@precond/optimizer-first-order', options: { lr: 0.01 } }, then: { plugin: 'sgd' }, at: 10 } } },
+          h: { optimizer: { plugin: 'two-phase', options: { first: { plugin: 'adam', package: '@precond/optimizer-first-order', options: { lr: 0.01 } }, then: { plugin: 'sgd' }, at: 10 } } },
         },
       }),
       reg,
@@ -52,8 +52,8 @@ describe('experimentFromJson', () => {
 
   it('names the place in the file and the known ids for an unknown id', () => {
     expect(() => parse(tinyExperiment({ task: { plugin: 'fourier' } }))).toThrow("exp.json: task: unknown task plugin 'fourier'; the known ones are: fourier-target");
-    expect(() => parse(tinyExperiment({ variants: { a: { optimizer: { plugin: 'lm' } } } }))).toThrow(
-      "exp.json: variants.a.optimizer: unknown optimizer plugin 'lm'; the known ones are: adam, adamw, momentum, sgd",
+    expect(() => parse(tinyExperiment({ variants: { a: { optimizer: { plugin: 'bfgs' } } } }))).toThrow(
+      "exp.json: variants.a.optimizer: unknown optimizer plugin 'bfgs'; the known ones are: adam, adamw, ggn, gn, hybrid, lm, momentum, sgd",
     );
   });
 
