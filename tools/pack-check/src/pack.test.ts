@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -12,6 +13,8 @@ interface Pkg {
   name: string;
   dir: string;
   deps: string[];
+  /** Tagged platform:browser: checked by bundling for a browser instead of importing in Node. */
+  browser: boolean;
   tarball?: string;
 }
 
@@ -24,7 +27,7 @@ function publishable(): Map<string, Pkg> {
       const pkg = JSON.parse(readFileSync(file, 'utf8'));
       if (pkg.private) continue;
       const deps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }).filter((n) => n.startsWith('@precond/'));
-      out.set(pkg.name, { name: pkg.name, dir: join(root, group, d), deps });
+      out.set(pkg.name, { name: pkg.name, dir: join(root, group, d), deps, browser: (pkg.nx?.tags ?? []).includes('platform:browser') });
     }
   }
   return out;
@@ -66,15 +69,28 @@ describe('packed packages', () => {
       expect(Object.keys(manifest.exports['.'])[0], p.name).toBe('types');
       const ranges = JSON.stringify({ ...manifest.dependencies, ...manifest.peerDependencies });
       expect(ranges, p.name).not.toMatch(/workspace:|catalog:/);
-      expect(Object.keys(manifest.peerDependencies ?? {}), p.name).toContain('@tensorflow/tfjs-core');
+      // Shared runtimes are peers, never private copies.
+      for (const shared of ['@tensorflow/tfjs-core', '@precond/core']) expect(Object.keys(manifest.dependencies ?? {}), p.name).not.toContain(shared);
+      const usesTfjs = execFileSync('tar', ['-xOzf', p.tarball!, '--wildcards', 'package/dist/*.js'], { encoding: 'utf8', maxBuffer: 1 << 28 }).includes('@tensorflow/tfjs-core');
+      if (usesTfjs) expect(Object.keys(manifest.peerDependencies ?? {}), p.name).toContain('@tensorflow/tfjs-core');
     }
   });
 
-  for (const name of packages.keys()) {
-    it(`${name} installs alone (with the @precond packages it needs) and imports`, () => {
+  for (const [name, pkg] of packages) {
+    const how = pkg.browser ? 'bundles for a browser' : 'imports';
+    it(`${name} installs alone (with the @precond packages it needs) and ${how}`, async () => {
       const dir = mkdtempSync(join(work, 'alone-'));
       const tarballs = [...closure(name)].map((n) => packages.get(n)!.tarball!);
       npmInstall(dir, tarballs);
+      if (pkg.browser) {
+        // A browser package is consumed through a bundler: every import must resolve from what npm
+        // installed (esbuild, as Vite does, resolves the browser field and extensionless files).
+        writeFileSync(join(dir, 'entry.js'), `export * from ${JSON.stringify(name)};\n`);
+        const result = await build({ entryPoints: [join(dir, 'entry.js')], absWorkingDir: dir, outdir: join(dir, 'out'), bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent', loader: { '.wasm': 'file' } });
+        expect(result.errors).toEqual([]);
+        expect(result.outputFiles.find((f) => f.path.endsWith('.js'))!.text.length).toBeGreaterThan(1000);
+        return;
+      }
       const script = `const m = await import(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m).length));`;
       const count = Number(execFileSync('node', ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' }).trim());
       expect(count).toBeGreaterThan(0);
