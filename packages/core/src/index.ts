@@ -29,3 +29,5 @@ export * from './runner/run.js';
 export { RunStepContext } from './runner/step-context.js';
 export { BatchSampler } from './runner/batches.js';
 export { z } from 'zod';
+export * from './backend/conformance.js';
+export * from './backend/cpu-fallback-kernels.js';

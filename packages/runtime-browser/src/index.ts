@@ -20,8 +20,8 @@ export {
   type WasmPaths,
 } from './backend/select-backend.js';
 export { detectWebGPU, describeAdapter, type WebGPUDetection } from './backend/webgpu-detect.js';
-export { checkBackend, type CheckBackendOptions, type ConformanceFailure, type ConformanceReport } from './backend/conformance.js';
-export { registerCpuFallbackKernels, WASM_CPU_FALLBACK_KERNELS } from './backend/cpu-fallback-kernels.js';
+export { checkBackend, type CheckBackendOptions, type ConformanceFailure, type ConformanceReport } from '@precond/core';
+export { registerCpuFallbackKernels, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 export { readTar, writeTar, type TarEntry } from './store/tar.js';
 export {
   exportRunFiles,

@@ -17,7 +17,7 @@ export {
   type BackendRequest,
   type SelectBackendOptions,
 } from './backend/select-backend.js';
-export { checkBackend, type CheckBackendOptions, type ConformanceFailure, type ConformanceReport } from './backend/conformance.js';
+export { checkBackend, type CheckBackendOptions, type ConformanceFailure, type ConformanceReport } from '@precond/core';
 export { measureMatMulGflops, type MeasureMatMulOptions } from './backend/measure.js';
 export { TENSORFLOW_PACKAGES } from './backend/tensorflow.js';
 export { SWIFTSHADER_ICD, WEBGPU_INSTALL_COMMAND } from './backend/webgpu.js';

@@ -1,7 +1,7 @@
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkBackend } from './conformance.js';
-import { registerCpuFallbackKernels, WASM_CPU_FALLBACK_KERNELS } from './cpu-fallback-kernels.js';
+import { checkBackend } from '@precond/core';
+import { registerCpuFallbackKernels, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 import './register-backends.js';
 import { detectWebGPU } from './webgpu-detect.js';
 

@@ -1,7 +1,7 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkBackend } from './conformance.js';
+import { checkBackend } from '@precond/core';
 import { useBackend } from './select-backend.js';
 
 /**

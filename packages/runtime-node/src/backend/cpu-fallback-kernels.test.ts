@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WASM_CPU_FALLBACK_KERNELS } from './cpu-fallback-kernels.js';
+import { WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 import { useBackend } from './select-backend.js';
 
 describe('cpu fallback kernels on wasm', () => {

@@ -4,6 +4,6 @@
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerCpuFallbackKernels, WASM_CPU_FALLBACK_KERNELS } from './cpu-fallback-kernels.js';
+import { registerCpuFallbackKernels, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 
 registerCpuFallbackKernels('wasm', WASM_CPU_FALLBACK_KERNELS);

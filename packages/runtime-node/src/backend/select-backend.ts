@@ -2,7 +2,7 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendLoad } from './backend-load.js';
-import { checkBackend } from './conformance.js';
+import { checkBackend } from '@precond/core';
 import { measureMatMulGflops } from './measure.js';
 import './register-backends.js';
 import { loadTensorflowBackend } from './tensorflow.js';

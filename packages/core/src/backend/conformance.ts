@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import './register-backends.js';
 
 /** One output of one op that differs from the reference (or could not be computed). */
 export interface ConformanceFailure {
