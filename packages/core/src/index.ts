@@ -16,6 +16,7 @@ export * from './contracts/run-info.js';
 export * from './errors/errors.js';
 export * from './rng/rng.js';
 export * from './state/state.js';
+export * from './state/float64.js';
 export * from './plugin/define-plugin.js';
 export * from './plugin/options.js';
 export * from './plugin/registry.js';

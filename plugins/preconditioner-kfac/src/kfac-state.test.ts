@@ -34,7 +34,7 @@ describe('float64 in a state', () => {
 
   it('refuses a tensor that is not [..., 2] int32 words, naming the entry', () => {
     const t = tf.zeros([3]);
-    expect(() => decodeFloat64(t, 'kfac state blocks.0.a')).toThrow(/kfac state blocks\.0\.a: expected an int32 tensor \[\.\.\., 2\]/);
+    expect(() => decodeFloat64(t, 'kfac state blocks.0.a')).toThrow(/kfac state blocks\.0\.a: expected float64 data as an int32 tensor \[\.\.\., 2\]/);
     t.dispose();
   });
 });

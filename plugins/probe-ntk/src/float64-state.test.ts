@@ -30,7 +30,7 @@ describe('float64 values through a checkpoint', () => {
   it('rejects a tensor that is not a bit pattern', async () => {
     const t = tf.zeros([3, 2]);
     await expect(float64FromBitsTensor(t, "probe 'ntk' state initialKernel")).rejects.toThrow(
-      "probe 'ntk' state initialKernel: expected the float64 bit pattern as an int32 tensor [m, 2], got float32 [3, 2]",
+      "probe 'ntk' state initialKernel: expected float64 data as an int32 tensor [..., 2] of words, got float32 [3, 2]",
     );
     t.dispose();
   });

@@ -59,3 +59,21 @@ describe('state', () => {
     b.dispose();
   });
 });
+
+describe('float64 in a state', () => {
+  it('round-trips float64 values bit for bit through safetensors (−0, subnormals, extremes)', async () => {
+    const { float64ToTensor, float64FromTensor, float64FromTensorSync } = await import('./float64.js');
+    const values = new Float64Array([Math.PI, -0, 5e-324, 1.7976931348623157e308, 1 + 2 ** -52, -1e-300]);
+    const t = float64ToTensor(values, [2, 3]);
+    expect(t.shape).toEqual([2, 3, 2]);
+    // Through the checkpoint format, as the runner saves it.
+    const { json, tensors } = await serializeState({ k: t }, 'p');
+    const back = deserializeState(json, decodeSafetensors(encodeSafetensors(tensors)).tensors).k as tf.Tensor;
+    const out = await float64FromTensor(back, 'p/k');
+    // Compare bit patterns: equality of numbers would hide −0 vs 0.
+    expect(new Uint8Array(out.buffer)).toEqual(new Uint8Array(values.buffer));
+    expect(Object.is(float64FromTensorSync(back, 'p/k')[1], -0)).toBe(true);
+    expect(() => float64FromTensorSync(tf.zeros([3]), 'p/bad')).toThrow('p/bad: expected float64 data as an int32 tensor [..., 2] of words, got float32 [3]');
+    tf.dispose([t, back]);
+  });
+});
