@@ -39,6 +39,7 @@ describe('grafting directions', () => {
   it('adagrad divides by the root of the summed squares (Duchi et al. 2011)', () => {
     // Independent float64: g₃ / (√(g₁² + g₂² + g₃²) + ε), entry by entry.
     const expected = GRADS[2]!.map((g, i) => g / (Math.sqrt(GRADS.reduce((s, row) => s + row[i]! ** 2, 0)) + 1e-8));
+    // Six decimals: the direction is computed in float32 (2⁻²⁴ ≈ 6e-8 relative) on values below 1.
     const got = run({ ...base, method: 'adagrad' })!;
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
   });
@@ -51,6 +52,7 @@ describe('grafting directions', () => {
       const v = GRADS.reduce((s, row, t) => s + (1 - beta2) * beta2 ** (2 - t) * row[i]! ** 2, 0) / (1 - beta2 ** 3);
       return m / (Math.sqrt(v) + epsilon);
     });
+    // Five decimals: float32 moments and bias corrections, on a direction of order one.
     const got = run({ ...base, method: 'adam' })!;
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
   });

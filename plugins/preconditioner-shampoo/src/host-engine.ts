@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gram64, matMul64, type Matrix64 } from '@precond/linalg';
-import type { State } from '@precond/core';
-import { float64ToWords } from './float64-words.js';
+import { float64ToTensor, type State } from '@precond/core';
 import { hostInverseRoot, type RootSettings } from './inverse-root.js';
 import type { MatrixBlock } from './layout.js';
 import type { FactorRootReport, FactorSide, MatrixEngine, MatrixParameter } from './matrix-engine.js';
@@ -163,17 +162,18 @@ export function hostEngine(): MatrixEngine {
       }));
     },
     toState(index) {
-      const encode = (data: Float64Array) => {
-        const t = float64ToWords(data);
+      // Float64 as core's two-int32-words encoding: exact, 8 bytes a value (ARCHITECTURE "State").
+      const encode = (data: Float64Array, dim: number) => {
+        const t = float64ToTensor(data, [dim, dim]);
         stateTensors.push(t);
         return t;
       };
       return {
         blocks: params[index]!.blocks.map((b) => ({
-          left: encode(b.left.stat),
-          right: encode(b.right.stat),
-          leftRoot: b.left.root ? encode(b.left.root) : null,
-          rightRoot: b.right.root ? encode(b.right.root) : null,
+          left: encode(b.left.stat, b.left.dim),
+          right: encode(b.right.stat, b.right.dim),
+          leftRoot: b.left.root ? encode(b.left.root, b.left.dim) : null,
+          rightRoot: b.right.root ? encode(b.right.root, b.right.dim) : null,
           leftResidual: b.left.residual,
           rightResidual: b.right.residual,
         })),

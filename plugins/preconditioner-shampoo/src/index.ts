@@ -23,5 +23,4 @@ export {
 } from './options.js';
 export { parameterLayout, splitDimension, type MatrixBlock, type ParameterLayout } from './layout.js';
 export type { BlockSnapshot } from './matrix-engine.js';
-export { float64ToWords, wordsToFloat64 } from './float64-words.js';
 export default shampoo;

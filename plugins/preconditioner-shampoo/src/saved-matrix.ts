@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { State } from '@precond/core';
-import { wordsToFloat64 } from './float64-words.js';
+import { float64FromTensorSync, type State } from '@precond/core';
 import type { MatrixParameter } from './matrix-engine.js';
 
 /**
- * A saved `n × n` statistic or root, in either placement's encoding: float64 bit patterns
- * (`int32 [n², 4]`, host) or a float32 tensor `[n, n]` (device). `null` stands for "no root yet".
+ * A saved `n × n` statistic or root, in either placement's encoding: float64 values as core's
+ * `float64ToTensor` stores them (`int32 [n, n, 2]`, host) or a float32 tensor `[n, n]` (device).
+ * `null` stands for "no root yet".
  */
 function checkSaved(value: unknown, n: number, where: string): tf.Tensor {
   if (!(value instanceof tf.Tensor)) throw new Error(`${where}: expected a tensor, got ${value === null ? 'null' : typeof value}`);
-  const words = value.dtype === 'int32' && value.rank === 2 && value.shape[0] === n * n && value.shape[1] === 4;
+  const words = value.dtype === 'int32' && value.rank === 3 && value.shape[0] === n && value.shape[1] === n && value.shape[2] === 2;
   const matrix = value.dtype === 'float32' && value.rank === 2 && value.shape[0] === n && value.shape[1] === n;
   if (!words && !matrix) {
-    throw new Error(`${where}: expected float64 words int32 [${n * n}, 4] or a float32 [${n}, ${n}] matrix, got ${value.dtype} [${value.shape}]; the checkpoint belongs to another model or blocking`);
+    throw new Error(`${where}: expected float64 words int32 [${n}, ${n}, 2] or a float32 [${n}, ${n}] matrix, got ${value.dtype} [${value.shape}]; the checkpoint belongs to another model or blocking`);
   }
   return value;
 }
@@ -21,7 +21,7 @@ function checkSaved(value: unknown, n: number, where: string): tf.Tensor {
 export function savedMatrixToFloat64(value: unknown, n: number, where: string): Float64Array {
   const t = checkSaved(value, n, where);
   try {
-    return t.dtype === 'int32' ? wordsToFloat64(t, where) : Float64Array.from(t.dataSync() as Float32Array);
+    return t.dtype === 'int32' ? float64FromTensorSync(t, where) : Float64Array.from(t.dataSync() as Float32Array);
   } finally {
     t.dispose();
   }
@@ -32,7 +32,7 @@ export function savedMatrixToTensor(value: unknown, n: number, where: string): t
   const t = checkSaved(value, n, where);
   if (t.dtype === 'float32') return t as tf.Tensor2D;
   try {
-    return tf.tensor2d(Float32Array.from(wordsToFloat64(t, where)), [n, n]);
+    return tf.tensor2d(Float32Array.from(float64FromTensorSync(t, where)), [n, n]);
   } finally {
     t.dispose();
   }
