@@ -2,6 +2,8 @@ import { PluginRegistry, type PluginFactory } from '@precond/core';
 import { mlp, transformer } from '@precond/nn';
 import { firstOrderPlugins } from '@precond/optimizer-first-order';
 import { gaussNewtonPlugins } from '@precond/optimizer-gauss-newton';
+import { kfac } from '@precond/preconditioner-kfac';
+import { shampoo } from '@precond/preconditioner-shampoo';
 import { ntk } from '@precond/probe-ntk';
 import { fourierTarget } from '@precond/task-fourier-target';
 import { modularAddition } from '@precond/task-modular-addition';
@@ -19,6 +21,8 @@ export const BUILT_IN_PLUGINS: readonly PluginFactory[] = [
   transformer,
   fourierTarget,
   modularAddition,
+  kfac,
+  shampoo,
   ntk,
 ] as readonly PluginFactory[];
 

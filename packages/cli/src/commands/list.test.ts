@@ -37,6 +37,8 @@ describe('precond list', () => {
       'lm optimizer @precond/optimizer-gauss-newton',
       'momentum optimizer @precond/optimizer-first-order',
       'sgd optimizer @precond/optimizer-first-order',
+      'kfac preconditioner @precond/preconditioner-kfac',
+      'shampoo preconditioner @precond/preconditioner-shampoo',
       'ntk probe @precond/probe-ntk',
     ]);
     expect(stdout.text).toContain('gradient descent');
