@@ -9,7 +9,17 @@ export { seedBands, metricNumber, median, seriesNames, type BandPoint, type Band
 export { lossFigure } from './figures/loss-figure.js';
 export { metricFigure, type MetricFigureOptions } from './figures/metric-figure.js';
 export { modeErrorFigure, type ModeErrorFigureOptions } from './figures/mode-error-figure.js';
-export { defaultFigures } from './figures/default-figures.js';
+export { defaultFigures, reportFigures } from './figures/default-figures.js';
+export {
+  ntkFigures,
+  ntkSpectrumFigure,
+  kernelDistanceFigure,
+  ntkMetricNames,
+  hasNtkSpectrum,
+  hasKernelDistance,
+  type NtkSpectrumFigureOptions,
+  type KernelDistanceFigureOptions,
+} from './figures/ntk-figures.js';
 export { renderSvg } from './render/render-svg.js';
 export { renderReport, type ReportOptions } from './report/render-report.js';
 export { escapeHtml } from './report/html.js';

@@ -38,6 +38,20 @@ describe('renderReport', () => {
     expect(html).toContain('Mode errors (modes)');
   });
 
+  it('adds the NTK spectrum and kernel-distance figures when the runs carry the probe', async () => {
+    const store = new MemoryRunStore();
+    const rows = [
+      { step: 0, time_s: 0, loss: 1, 'ntk.eigenvalues': [2, 1], 'ntk.modes': [0.5, 0.5], 'ntk.kernel_distance': 0 },
+      { step: 10, time_s: 1, loss: 0.5, 'ntk.eigenvalues': [2, 1], 'ntk.modes': [0.2, 0.4], 'ntk.kernel_distance': 1e-3 },
+    ];
+    const html = await renderReport([await storedRun(store, 'spectral-bias/gd-s0', runRecord(), rows)]);
+    // Loss, the spectrum at step 0, the kernel distance; no second, plain kernel-distance figure.
+    expect(count(html, '<svg')).toBe(3);
+    expect(html).toContain('NTK spectrum at step 0');
+    expect(html).toContain('NTK kernel distance from step 0');
+    expect(html).not.toContain('>ntk.kernel_distance<');
+  });
+
   it('lists each run with its status, backend, steps, timing and final loss', async () => {
     const html = await renderReport(await runs());
     // gd: completed, 20 of 20 steps, 0.0123 s/step, last logged loss 0.125.

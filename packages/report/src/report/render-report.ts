@@ -1,4 +1,4 @@
-import { defaultFigures } from '../figures/default-figures.js';
+import { reportFigures } from '../figures/default-figures.js';
 import { metricNumber } from '../figures/seed-bands.js';
 import { renderSvg } from '../render/render-svg.js';
 import type { LoadedRun } from '../run/load-run.js';
@@ -10,9 +10,10 @@ export interface ReportOptions {
 }
 
 /**
- * One self-contained HTML page for a set of runs: a table of the runs, every default figure as
- * inline SVG, and each run's resolved configuration. It loads nothing (no scripts, stylesheets or
- * fonts from elsewhere), so it opens offline and can be mailed or committed as one file. Every
+ * One self-contained HTML page for a set of runs: a table of the runs, every figure of
+ * `reportFigures` (the default figures and, when the runs carry NTK probe metrics, the spectrum and
+ * kernel-distance figures) as inline SVG, and each run's resolved configuration. It loads nothing
+ * (no scripts, stylesheets or fonts from elsewhere), so it opens offline and can be mailed or committed as one file. Every
  * string taken from a run record is HTML-escaped.
  *
  * @example
@@ -23,7 +24,7 @@ export async function renderReport(runs: readonly LoadedRun[], options: ReportOp
   const title = options.title ?? (experiments.length > 0 ? `Report: ${experiments.join(', ')}` : 'Report');
   const figures: string[] = [];
   // One at a time: each render holds a vega dataflow, and the order of figures is the page's order.
-  for (const spec of defaultFigures(runs)) figures.push(`<figure>${await renderSvg(spec)}</figure>`);
+  for (const spec of reportFigures(runs)) figures.push(`<figure>${await renderSvg(spec)}</figure>`);
   return [
     '<!doctype html>',
     '<html lang="en">',
