@@ -26,6 +26,7 @@ export * from './curvature/layer-curvature.js';
 export { affineCurvature, rowOuterProducts } from './curvature/affine-rules.js';
 export { curvatureOf, jvpByDoubleVjp } from './curvature/rules.js';
 export * from './curvature/capture.js';
+export * from './curvature/linearization.js';
 export * from './curvature/jacobian.js';
 export { gram64, addGram64, addAffineGram64, mirrorUpperTriangle } from './curvature/gram64.js';
 export * from './curvature/output-hessian.js';

@@ -9,6 +9,7 @@ export { ntk };
 export { NtkProbe, type NtkProbeState } from './ntk-probe.js';
 export { ntkOptions, probeSetSchema, ntkSchedule, DEFAULT_EVERY, type NtkOptions, type NtkOptionsInput, type ProbeSet } from './options.js';
 export { ntkSpectrum, type NtkSpectrum, type NtkSpectrumOptions } from './ntk-spectrum.js';
+export { leadingEigenvectors, type LeadingEigenvectorOptions, type LeadingEigenvectors } from './leading-eigenvectors.js';
 export {
   errorModes,
   kernelDistance,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { eigh, eigvalsh, lanczos, matrix64 } from '@precond/linalg';
+import { leadingEigenvectors } from './leading-eigenvectors.js';
 
 /** How the spectrum of an `n × n` kernel is computed. */
 export interface NtkSpectrumOptions {
@@ -27,9 +28,13 @@ export interface NtkSpectrum {
 /**
  * The spectrum of the symmetric kernel `gram` (row-major `n × n`, lower triangle read).
  *
- * - `n ≤ maxDense`: all eigenpairs in float64 by linalg's `eigh` (Householder + implicit QL; each
- *   eigenvalue accurate to O(n·u·λ_max), u = 2⁻⁵³), so the NTK's tiny eigenvalues (PAPER.md,
- *   "Numerical facts": down to ~1e-13 of the largest) survive.
+ * - `n ≤ maxDense`: every eigenvalue in float64 by linalg's `eigvalsh` (Householder + implicit QL;
+ *   each eigenvalue accurate to O(n·u·λ_max), u = 2⁻⁵³), so the NTK's tiny eigenvalues (PAPER.md,
+ *   "Numerical facts": down to ~1e-13 of the largest) survive. The `vectors` leading eigenvectors
+ *   come from float64 subspace iteration (`leadingEigenvectors`: residual ≤ 1e-11·λ_max, as good as
+ *   `eigh`'s wherever the spectrum has a gap), which on an NTK's fast-decaying spectrum costs a few
+ *   n²·(vectors + 10) products instead of the ~4.5n³ flops `eigh` spends on all n vectors; where it
+ *   does not converge (a flat top of the spectrum) or n is small, linalg's `eigh` gives them.
  * - `n > maxDense`: the `max(topK, vectors)` largest pairs by linalg's `lanczos` with full
  *   reorthogonalisation, on the kernel rounded to a float32 tensor (a dense float64
  *   eigendecomposition costs ~9n³ flops; one Lanczos iteration costs one n² product on the
@@ -41,6 +46,8 @@ export async function ntkSpectrum(gram: Float64Array, n: number, options: NtkSpe
   const vectorCount = Math.min(options.vectors, n);
   if (n <= options.maxDense) {
     if (vectorCount === 0) return { method: 'dense', values: eigvalsh(matrix64(n, n, gram)), vectors: new Float64Array(0), vectorCount: 0 };
+    const leading = leadingEigenvectors(gram, n, vectorCount);
+    if (leading) return { method: 'dense', values: eigvalsh(matrix64(n, n, gram)), vectors: leading.vectors, vectorCount };
     const { values, vectors } = eigh(matrix64(n, n, gram));
     const rows = new Float64Array(vectorCount * n);
     for (let i = 0; i < vectorCount; i++) for (let r = 0; r < n; r++) rows[i * n + r] = vectors.data[r * n + i]!;

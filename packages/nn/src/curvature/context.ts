@@ -4,6 +4,7 @@ import { isAffineLayer } from '../layers/layer.js';
 import { isSequentialModel, type SequentialModel } from '../sequential-model.js';
 import { captureJacobian, captureLayers, type Capture, type CaptureStrategy, type JacobianCapture } from './capture.js';
 import { gram64FromCapture, jacobianFromCapture, jacobianVectorProduct, vectorJacobianProduct } from './jacobian.js';
+import { linearizeModel, type ModelLinearization } from './linearization.js';
 import { applyOutputHessian, outputHessianOf, outputHessianTensors, type OutputHessian } from './output-hessian.js';
 
 /** 512 MiB: the largest dense Jacobian `jacobian()` builds unless told otherwise. */
@@ -38,6 +39,11 @@ const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
  * The parameters are snapshotted when the context is made (`tf.clone`: shared data on cpu, a copy
  * of P floats on wasm), so every quantity belongs to the same point even if the variables are
  * assigned mid-step.
+ * When every layer has a `linearize` rule (MLPs of dense and scale layers), the context linearises
+ * the model once, at its first request, and serves the outputs, the captures, `J·v`, `Jᵀ·u` and
+ * `GGN·v` from that one forward pass without autodiff tapes: an LM step's Gram capture and its
+ * `Jᵀα` share it, and each CG iteration costs a forward-mode and a reverse sweep of products only.
+ * Other models (the transformer) use `tf.grads` and the layers' `jvp` rules.
  * What its memoised getters return is owned by the context and freed by `dispose`; the products
  * `jvp`, `vjp` and `ggnVectorProduct` return new tensors the caller owns (core's contract).
  */
@@ -54,6 +60,8 @@ export class NnCurvatureContext implements CurvatureContext {
   private memoLossCapture?: Capture;
   private memoStatistics?: readonly LayerStatistics[];
   private memoHessian?: OutputHessian;
+  /** The model linearised at the snapshot; null once found not linearisable. */
+  private memoLinearization?: ModelLinearization | null;
 
   constructor(
     readonly model: SequentialModel,
@@ -81,7 +89,8 @@ export class NnCurvatureContext implements CurvatureContext {
 
   outputs(): tf.Tensor2D {
     this.checkAlive();
-    this.memoOutputs ??= this.own(this.model.forward(this.values, this.batch.x));
+    // A linearisation's outputs are owned by it (and freed with it in dispose).
+    this.memoOutputs ??= this.linearization()?.outputs ?? this.own(this.model.forward(this.values, this.batch.x));
     return this.memoOutputs;
   }
 
@@ -127,13 +136,13 @@ export class NnCurvatureContext implements CurvatureContext {
   jvp(v: readonly tf.Tensor[]): tf.Tensor2D {
     this.checkAlive();
     this.checkParameterShaped('jvp', v);
-    return jacobianVectorProduct(this.model, this.values, this.batch.x, v);
+    return this.forwardProduct(v);
   }
 
   vjp(u: tf.Tensor2D): tf.Tensor[] {
     this.checkAlive();
     this.checkOutputShaped('vjp', u);
-    return vectorJacobianProduct(this.model, this.values, this.batch.x, u);
+    return this.reverseProduct(u);
   }
 
   /** `Jᵀ H J v` with `H_i` the loss's output Hessian per sample (no 1/n: the summed loss). */
@@ -141,9 +150,9 @@ export class NnCurvatureContext implements CurvatureContext {
     this.checkAlive();
     this.checkParameterShaped('ggnVectorProduct', v);
     const hessian = this.outputHessian();
-    const hjv = tf.tidy(() => applyOutputHessian(hessian, jacobianVectorProduct(this.model, this.values, this.batch.x, v)));
+    const hjv = tf.tidy(() => applyOutputHessian(hessian, this.forwardProduct(v)));
     try {
-      return vectorJacobianProduct(this.model, this.values, this.batch.x, hjv);
+      return this.reverseProduct(hjv);
     } finally {
       hjv.dispose();
     }
@@ -158,7 +167,8 @@ export class NnCurvatureContext implements CurvatureContext {
     this.checkAlive();
     if (!this.memoStatistics) {
       const cotangent = this.own(this.loss.outputGradient(this.outputs(), this.batch.y));
-      const capture = captureLayers(this.model, this.values, this.batch.x, cotangent);
+      const linearization = this.linearization();
+      const capture = linearization ? linearization.capture(cotangent) : captureLayers(this.model, this.values, this.batch.x, cotangent);
       this.memoLossCapture = capture;
       this.memoStatistics = capture.layers.flatMap(({ layer, factor, probeGradient }) => {
         if (!isAffineLayer(layer)) return [];
@@ -176,13 +186,32 @@ export class NnCurvatureContext implements CurvatureContext {
     this.disposed = true;
     this.memoJacobianCapture?.dispose();
     this.memoLossCapture?.dispose();
+    this.memoLinearization?.dispose();
     tf.dispose([...this.owned, ...this.values]);
     this.owned.length = 0;
   }
 
   private jacobianCapture(): JacobianCapture {
-    this.memoJacobianCapture ??= captureJacobian(this.model, this.values, this.batch.x, this.outputSize, this.options.captureStrategy);
+    this.memoJacobianCapture ??= captureJacobian(this.model, this.values, this.batch.x, this.outputSize, this.options.captureStrategy, this.linearization() ?? undefined);
     return this.memoJacobianCapture;
+  }
+
+  /** The model linearised at the snapshot (memoised), or null when some layer has no `linearize` rule. */
+  private linearization(): ModelLinearization | null {
+    if (this.memoLinearization === undefined) this.memoLinearization = linearizeModel(this.model, this.values, this.batch.x);
+    return this.memoLinearization;
+  }
+
+  /** `J·v`: from the linearisation, else by the layers' forward-mode rules. */
+  private forwardProduct(v: readonly tf.Tensor[]): tf.Tensor2D {
+    const linearization = this.linearization();
+    return linearization ? linearization.jvp(v) : jacobianVectorProduct(this.model, this.values, this.batch.x, v);
+  }
+
+  /** `Jᵀ·u`: from the linearisation, else one reverse pass on the autodiff tape. */
+  private reverseProduct(u: tf.Tensor2D): tf.Tensor[] {
+    const linearization = this.linearization();
+    return linearization ? linearization.vjp(u) : vectorJacobianProduct(this.model, this.values, this.batch.x, u);
   }
 
   private outputHessian(): OutputHessian {

@@ -50,6 +50,49 @@ export interface LayerCaptureRules {
   addGram64?(gram: Float64Array, factor: HostMatrix, probeGradient: HostMatrix, rowsPerSample: number): void;
 }
 
+/** What `LayerLinearization.vjp` is asked to return besides the probe-point cotangent. */
+export interface CotangentRequest {
+  /** The parameter cotangents `∂⟨c, y⟩/∂θ` (what `Jᵀ·u` needs; the capture does not). */
+  readonly parameters: boolean;
+  /** The input cotangent `∂⟨c, y⟩/∂x` (false for the first layer, whose input is the data). */
+  readonly input: boolean;
+}
+
+/** The cotangents one reverse step through a linearised layer gives for an output cotangent `c`. */
+export interface LayerCotangents {
+  /**
+   * The cotangent at the probe point (dense: `∂⟨c, y⟩/∂s = c ⊙ φ'(s)`), for a layer with capture
+   * rules; what the zero-probe capture reads as `probeGradient`. Null for layers without capture.
+   */
+  readonly probe: tf.Tensor2D | null;
+  /** One per parameter, in the order and shapes of `params`, when requested; else empty. */
+  readonly parameters: tf.Tensor[];
+  /** `∂⟨c, y⟩/∂x` when requested; else null. */
+  readonly input: tf.Tensor | null;
+}
+
+/**
+ * A layer linearised at one point `(θ, x)`: its output there and the two products of its Jacobian,
+ * with the forward pass done once and its intermediates (dense: `a`, `φ'(s)`, `aᵀ`, `Wᵀ`) kept, so
+ * every later `J·v` and `Jᵀ·u` at that point is a few products without an autodiff tape. This is
+ * what makes a conjugate-gradient loop cheap: its 30 GGN products share one linearisation.
+ */
+export interface LayerLinearization {
+  /** The layer's output `y` at the point, equal to `forward(params, input)`. */
+  readonly output: tf.Tensor;
+  /**
+   * For a layer with capture rules, the per-row factor `capture.forward` returns (dense: the input
+   * `a`); else null.
+   */
+  readonly factor: tf.Tensor2D | null;
+  /** `dy = ∂y/∂θ·dθ + ∂y/∂x·dx` (`inputTangent` null: the data, which does not move); null when zero. New tensors. */
+  jvp(tangents: readonly tf.Tensor[], inputTangent: tf.Tensor | null): tf.Tensor | null;
+  /** One reverse step for the output cotangent `c`: new tensors, as requested. */
+  vjp(cotangent: tf.Tensor, request: CotangentRequest): LayerCotangents;
+  /** Frees what the linearisation holds (output, factor, saved intermediates; kept past any enclosing `tf.tidy` until then). */
+  dispose(): void;
+}
+
 /**
  * The curvature rules of a layer type: what per-sample curvature (Jacobians, `J·v`, the NTK)
  * needs beyond the layer's forward map. A layer opts in by carrying them as `layer.curvature`.
@@ -70,4 +113,12 @@ export interface LayerCurvature {
   jvp(params: readonly tf.Tensor[], tangents: readonly tf.Tensor[], input: tf.Tensor, inputTangent: tf.Tensor | null): TangentOutput;
   /** How the per-sample Jacobian is captured; required for a dense Jacobian of a layer with parameters. */
   readonly capture?: LayerCaptureRules;
+  /**
+   * Optional: the layer linearised at `(params, input)` (see `LayerLinearization`). When every
+   * layer of a model has it, the curvature engine runs captures, `J·v`, `Jᵀ·u` and `GGN·v` on one
+   * shared linearisation per step instead of autodiff passes; otherwise it uses `jvp` and
+   * `tf.grads`. Its products must equal those (the capture's `probe`, `jvp`, and the gradients of
+   * `forward`), and `params` and `input` outlive the linearisation (it may keep them).
+   */
+  linearize?(params: readonly tf.Tensor[], input: tf.Tensor): LayerLinearization;
 }

@@ -34,6 +34,16 @@ export function scaleLayer(options: ScaleLayerOptions): ScaleLayer {
         output: tf.mul(input, factor),
         tangent: inputTangent ? tf.mul(inputTangent, factor) : null,
       }),
+      linearize: (_values, input) => {
+        const output = tf.keep(tf.mul(input, factor));
+        return {
+          output,
+          factor: null,
+          jvp: (_tangents, inputTangent) => (inputTangent ? tf.mul(inputTangent, factor) : null),
+          vjp: (cotangent, request) => ({ probe: null, parameters: [], input: request.input ? tf.mul(cotangent, factor) : null }),
+          dispose: () => output.dispose(),
+        };
+      },
     },
   };
 }
