@@ -13,10 +13,17 @@ export interface InverseRootNewtonOptions {
 export interface InverseRootTensor {
   /** `(X + εI)^{-1/p}` (float32; the caller disposes it). */
   readonly root: tf.Tensor2D;
-  /** `max_ij |M - I|` at exit, where the iteration keeps M = R^p (X + εI): the residual diagnostic. */
+  /**
+   * `max_ij |R^p (X + εI) - I|` of the returned root, formed in float32 on the backend after the
+   * iteration (not the iteration's own M, which drifts from `R^p (X + εI)` in float32 when X is
+   * ill-conditioned): the residual diagnostic.
+   */
   readonly residual: number;
   readonly iterations: number;
-  /** Whether the residual reached `tolerance` (otherwise the best iterate before stagnation is returned). */
+  /**
+   * Whether the iteration's `max|M - I|` reached `tolerance` (otherwise the iterate with the smallest
+   * `max|M - I|` before rounding stalled the iteration is returned).
+   */
   readonly converged: boolean;
 }
 
@@ -34,7 +41,10 @@ export interface InverseRootTensor {
  * Thm 3.2); ‖A‖_F ≥ λ_max is used for ‖A‖, a bound that needs no eigenvalue estimate. Only
  * matrix products: it runs on any backend, GPU included. Each iteration costs ⌊log₂ p⌋ squarings,
  * popcount(p) - 1 further products for T^p, two more for M and H (4 in all for p = 4, 3 for p = 2),
- * and one scalar read.
+ * and one read of two scalars; the final residual check costs one iteration's products.
+ *
+ * Stopping: at `tolerance` on `max|M - I|`, after `maxIterations`, or once `|n − tr(M)|` stops
+ * falling (rounding dominates; see the loop), returning the iterate with the smallest `max|M - I|`.
  */
 export function inverseRootNewton(x: tf.Tensor2D, p: number, options: InverseRootNewtonOptions = {}): InverseRootTensor {
   checkRootOrder(p, 'inverseRootNewton');
@@ -59,42 +69,58 @@ export function inverseRootNewton(x: tf.Tensor2D, p: number, options: InverseRoo
     const z = (1 + p) / (2 * normValue);
     let m = tf.tidy(() => tf.mul(a, z) as tf.Tensor2D);
     let h = tf.tidy(() => tf.mul(identity, z ** (1 / p)) as tf.Tensor2D);
-    a.dispose();
-    let error = maxAbsFromIdentity(m, identity);
+    // Progress is judged by δ = n − tr(M) = Σ(1 − μ_i), not by the entrywise error. From the scaled
+    // start every step maps each eigenvalue μ of M to μ((p + 1 − μ)/p)^p, which is ≤ 1 after the first
+    // step and rises monotonically to 1 (Guo & Higham §3), so δ falls monotonically in exact
+    // arithmetic from step 1 on, while max|M − I| can rise for a few steps (the small eigenvalues
+    // move up and the entries of M rearrange). A step whose |δ| does not fall means rounding now
+    // dominates: the iteration stops there and returns the iterate with the smallest max|M − I|.
+    let [error, delta] = progressOf(m, identity, n);
+    let best = { h: h as tf.Tensor2D | null, error, iterations: 0 };
     let iterations = 0;
     while (error > tolerance && iterations < maxIterations) {
       const [mNext, hNext] = tf.tidy(() => {
         const t = tf.div(tf.sub(tf.mul(identity, p + 1), m), p) as tf.Tensor2D;
         return [tf.matMul(matrixPower(t, p), m), tf.matMul(h, t)];
       });
-      const nextError = maxAbsFromIdentity(mNext!, identity);
-      // Rounding stops the error falling near float32 resolution (or a badly scaled start makes it
-      // grow): keep the best iterate and stop.
-      if (!(nextError < error)) {
-        mNext!.dispose();
-        hNext!.dispose();
-        break;
-      }
+      iterations++;
+      const [nextError, nextDelta] = progressOf(mNext! as tf.Tensor2D, identity, n);
+      const stalled = iterations > 1 && !(Math.abs(nextDelta) < Math.abs(delta));
       m.dispose();
-      h.dispose();
+      if (best.h !== h) h.dispose();
       m = mNext as tf.Tensor2D;
       h = hNext as tf.Tensor2D;
-      error = nextError;
-      iterations++;
+      [error, delta] = [nextError, nextDelta];
+      if (error < best.error || !Number.isFinite(best.error)) {
+        if (best.h !== null && best.h !== h) best.h.dispose();
+        best = { h, error, iterations };
+      }
+      if (stalled || !Number.isFinite(error)) break;
     }
+    if (best.h !== h) h.dispose();
+    h = best.h!;
+    error = best.error;
+    iterations = best.iterations;
     m.dispose();
-    return { root: h, residual: error, iterations, converged: error <= tolerance };
+    // The tracked M drifts from H^p A in float32 once A's condition number nears 1/u₃₂ (its small
+    // eigenvalues are rounding noise, which the iteration "converges" all the same), so the
+    // residual reported is that of the returned root itself, formed afresh: p products at most.
+    const check = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.matMul(matrixPower(h, p), a), identity))));
+    const residual = check.dataSync()[0]!;
+    check.dispose();
+    a.dispose();
+    return { root: h, residual, iterations, converged: error <= tolerance };
   } finally {
     identity.dispose();
   }
 }
 
-/** `max_ij |M - I|`, read back as a number. */
-function maxAbsFromIdentity(m: tf.Tensor2D, identity: tf.Tensor): number {
-  const t = tf.tidy(() => tf.max(tf.abs(tf.sub(m, identity))));
-  const v = t.dataSync()[0]!;
+/** `[max_ij |M - I|, n − tr(M)]`, read back together. */
+function progressOf(m: tf.Tensor2D, identity: tf.Tensor, n: number): [number, number] {
+  const t = tf.tidy(() => tf.stack([tf.max(tf.abs(tf.sub(m, identity))), tf.sum(tf.mul(m, identity))]));
+  const [error, trace] = t.dataSync();
   t.dispose();
-  return v;
+  return [error!, n - trace!];
 }
 
 /** `t^p` by repeated squaring (p = 4: two products). */

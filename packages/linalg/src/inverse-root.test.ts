@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { inverseRootEigh, inverseRootResidual64 } from './inverse-root-eigh.js';
 import { inverseRootNewton } from './inverse-root-newton.js';
-import { matrix64, maxAbsDiff64 } from './matrix64.js';
+import { matrix64, maxAbsDiff64, type Matrix64 } from './matrix64.js';
 import { matrix64FromTensor, matrix64ToTensor } from './tensor-matrix64.js';
 import { randomOrthogonal, withSpectrum } from './test-support/random-matrices.js';
 
@@ -40,6 +40,41 @@ describe('inverseRootEigh (float64)', () => {
   });
 });
 
+describe('inverseRootResidual64', () => {
+  /** p successive products in plain float64 loops: the definition, independent of the kernels. */
+  const reference = (r: Matrix64, x: Matrix64, p: number, eps: number) => {
+    const m = r.rows;
+    let prod = Array.from({ length: m * m }, (_, i) => x.data[i]! + (i % (m + 1) === 0 ? eps : 0));
+    for (let k = 0; k < p; k++) {
+      const next = new Array<number>(m * m).fill(0);
+      for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) for (let c = 0; c < m; c++) next[i * m + j]! += r.data[i * m + c]! * prod[c * m + j]!;
+      prod = next;
+    }
+    return Math.max(...prod.map((v, i) => Math.abs(v - (i % (m + 1) === 0 ? 1 : 0))));
+  };
+
+  it('takes the squaring route for symmetric roots and agrees with p plain products, p = 1…5', () => {
+    for (let p = 1; p <= 5; p++) {
+      const { root } = inverseRootEigh(X, p, { epsilon: 1e-3, residual: false });
+      // Two evaluation orders of the same quantity: they differ by rounding, a few ulps of the
+      // products' size (entries of R^p X are O(1)), far below 1e-12.
+      expect(Math.abs(inverseRootResidual64(root, X, p, 1e-3) - reference(root, X, p, 1e-3))).toBeLessThan(1e-12);
+      // A non-symmetric candidate (last entry nudged) takes the p-product route.
+      const skewed = { ...root, data: root.data.slice() };
+      skewed.data[1]! += 1e-3;
+      expect(Math.abs(inverseRootResidual64(skewed, X, p, 1e-3) - reference(skewed, X, p, 1e-3))).toBeLessThan(1e-12);
+    }
+  });
+
+  it('measures a wrong root: (2R)⁴X − I = 15·I for the exact root R, and NaN stays NaN', () => {
+    const { root } = inverseRootEigh(X, 4, { residual: false });
+    expect(inverseRootResidual64({ ...root, data: root.data.map((v) => 2 * v) }, X, 4)).toBeCloseTo(15, 8);
+    const nan = { ...root, data: root.data.slice() };
+    nan.data[0] = Number.NaN;
+    expect(inverseRootResidual64(nan, X, 4)).toBeNaN();
+  });
+});
+
 describe('inverseRootNewton (coupled Newton on tensors)', () => {
   it.each([1, 2, 4])('p = %i: (X^{-1/p})^p X ≈ I in float32 and agrees with the eigh root', (p) => {
     const x = matrix64ToTensor(X);
@@ -70,6 +105,59 @@ describe('inverseRootNewton (coupled Newton on tensors)', () => {
     const zero = tf.zeros([3, 3]) as tf.Tensor2D;
     expect(() => inverseRootNewton(zero, 2)).toThrow(/‖X \+ εI‖_F is 0/);
     zero.dispose();
+  });
+
+  /** `B Bᵀ` (float32 entries) for an n × k matrix B of numbers in [-0.5, 0.5) from a 32-bit LCG (Numerical Recipes constants). */
+  const lcgGram = (n: number, k: number, seed: number) => {
+    let state = seed >>> 0;
+    const next = () => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32 - 0.5;
+    };
+    const b = Array.from({ length: n * k }, () => Math.fround(next()));
+    const x = new Float32Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let c = 0; c < k; c++) x[i * n + j]! += b[i * k + c]! * b[j * k + c]!;
+    return x;
+  };
+
+  it.each([
+    [4, 4],
+    [5, 5],
+    [12, 12],
+  ])('keeps iterating through a non-monotone early error: %i × %i LCG Gram, seed 1', (n, k) => {
+    // These inputs (κ ≈ 27, 183, 1.7e4) make max|M − I| rise at the first step: M₀'s largest
+    // eigenvalue falls towards 1 while the smallest ones have barely moved. A rule that stops at the
+    // first non-decrease returned H₀ = z^{1/p} I after 0 iterations (residual 0.55, 0.55, 0.64).
+    // n − tr(M) falls at every step in exact arithmetic, so the iteration runs on to convergence.
+    const x = tf.tensor2d(lcgGram(n, k, 1), [n, n]);
+    const result = inverseRootNewton(x, 4);
+    expect(result.converged).toBe(true);
+    expect(result.iterations).toBeGreaterThan(3);
+    // Against the float64 eigh root of the same float32 matrix: a float32 root carries ~n·u₃₂·κ
+    // relative error per entry (κ = 1.7e4 for n = 12: 12·6e-8·1.7e4 ≈ 1.2e-2 of the largest entry).
+    const r = matrix64FromTensor(result.root);
+    const x64 = matrix64FromTensor(x);
+    const reference = inverseRootEigh(x64, 4).root;
+    let largest = 0;
+    for (const v of reference.data) largest = Math.max(largest, Math.abs(v));
+    expect(maxAbsDiff64(r, reference)).toBeLessThan(2e-2 * largest);
+    // The reported residual is the returned root's, formed in float32: it agrees with the float64
+    // evaluation of the same float32 R and X up to float32 rounding of the products (~1e-3 here).
+    expect(Math.abs(result.residual - inverseRootResidual64(r, x64, 4))).toBeLessThan(2e-3);
+    tf.dispose([x, result.root]);
+  });
+
+  it('reports the true residual when float32 cannot resolve X: rank 2 in 8 dimensions', () => {
+    // κ(X + εI) ≈ 7e5 with ε = 1e-6: the small eigenvalues are float32 noise, and the tracked M
+    // "converges" while R^p (X + εI) does not. The reported residual is that of R itself, so the
+    // caller (Shampoo's failure policy, maxRootResidual 0.1) rejects the root. Float64 evaluation
+    // of the same float32 R and X: 0.23; the two agree to float32 rounding.
+    const x = tf.tensor2d(lcgGram(8, 2, 1), [8, 8]);
+    const result = inverseRootNewton(x, 4, { epsilon: 1e-6 });
+    const trueResidual = inverseRootResidual64(matrix64FromTensor(result.root), matrix64FromTensor(x), 4, 1e-6);
+    expect(trueResidual).toBeGreaterThan(0.1);
+    expect(Math.abs(result.residual - trueResidual)).toBeLessThan(0.1 * trueResidual);
+    tf.dispose([x, result.root]);
   });
 
   it('leaves no tensors behind over repeated calls', () => {

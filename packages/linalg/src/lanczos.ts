@@ -38,14 +38,50 @@ export interface LanczosResult {
  * The k largest eigenpairs of a symmetric operator on parameter-shaped tensors by the Lanczos
  * process with full reorthogonalisation: Golub & Van Loan (4th ed.) §10.1 (Lanczos tridiagonal-
  * isation, Alg. 10.1.1) and §10.3.1 (complete reorthogonalisation), here by classical Gram-Schmidt
- * applied twice against the whole basis ("twice is enough": Giraud, Langou & Rozložník, 2005),
- * which keeps the float32 basis orthogonal to working precision so no spurious copies of converged
- * eigenvalues appear. The projected tridiagonal matrix is solved in float64 by `eighTridiagonal`.
- * This is the NTK probe's top-k spectrum when n is too big for a dense `eigh` (PAPER.md).
+ * applied twice against the whole basis ("twice is enough": Giraud, Langou & Rozložník, 2005).
+ * The projected tridiagonal matrix is solved in float64 by `eighTridiagonal`. This is the NTK
+ * probe's top-k spectrum when n is too big for a dense `eigh` (PAPER.md).
  *
- * Memory: the basis is an m × N float32 tensor. One read of (α, β) from the backend per iteration.
+ * Precision: the operator runs on the backend (float32); everything else is float64 on the CPU.
+ * Each `A q_j` is read back once and widened, and the basis, the Gram-Schmidt passes and the Ritz
+ * vectors are float64, so the basis stays orthogonal to float64 working precision and the Ritz
+ * values are limited only by the operator's own float32 rounding (PAPER.md: float32 Gram matrices
+ * lose the eigenvalues below ~1e-7 of the largest; a float32 basis adds its own loss on top).
+ *
+ * Memory: the basis is m × N float64 on the CPU. One read of N numbers and one upload per
+ * iteration. `lanczos` reads with `dataSync`; `lanczosAsync` awaits `data()`, which does not block
+ * a GPU backend's thread (WebGPU).
  */
 export function lanczos(operator: LinearOperator, shapes: readonly (readonly number[])[], options: LanczosOptions): LanczosResult {
+  const steps = lanczosSteps(operator, shapes, options);
+  let next = steps.next();
+  while (!next.done) {
+    const t = next.value;
+    const values = t.dataSync() as Float32Array;
+    t.dispose();
+    next = steps.next(values);
+  }
+  return next.value;
+}
+
+/** `lanczos` with every read awaited (`tensor.data()`): the same result, without blocking on GPU backends. */
+export async function lanczosAsync(operator: LinearOperator, shapes: readonly (readonly number[])[], options: LanczosOptions): Promise<LanczosResult> {
+  const steps = lanczosSteps(operator, shapes, options);
+  let next = steps.next();
+  while (!next.done) {
+    const t = next.value;
+    const values = (await t.data()) as Float32Array;
+    t.dispose();
+    next = steps.next(values);
+  }
+  return next.value;
+}
+
+/**
+ * The algorithm, written once for both drivers: it yields each 1-D tensor whose values it needs
+ * (the driver reads it, disposes it and passes the values back) and returns the result.
+ */
+function* lanczosSteps(operator: LinearOperator, shapes: readonly (readonly number[])[], options: LanczosOptions): Generator<tf.Tensor1D, LanczosResult, Float32Array> {
   const n = totalSize(shapes);
   const { k } = options;
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`lanczos: k must be an integer in [1, ${n}] (the number of unknowns), got ${k}`);
@@ -56,11 +92,15 @@ export function lanczos(operator: LinearOperator, shapes: readonly (readonly num
   const tolerance = options.tolerance ?? 1e-5;
   if (!(tolerance >= 0)) throw new RangeError(`lanczos: tolerance must be ≥ 0, got ${tolerance}`);
   const rng = new Rng(options.seed ?? 0);
+  const randomVector = () => Float64Array.from({ length: n }, () => rng.normal());
 
-  const start = options.v0 ? flattenList(options.v0) : tf.tensor1d(Float32Array.from({ length: n }, () => rng.normal()));
-  let basis = tf.tidy(() => tf.reshape(tf.div(start, tf.norm(start)), [1, n]) as tf.Tensor2D);
-  start.dispose();
-  let current = tf.tidy(() => tf.reshape(basis, [n]) as tf.Tensor1D);
+  let first: Float64Array;
+  if (options.v0) first = Float64Array.from(yield flattenList(options.v0));
+  else first = randomVector();
+  const firstNorm = norm(first);
+  if (!(firstNorm > 0) || !Number.isFinite(firstNorm)) throw new RangeError(`lanczos: the start vector has norm ${firstNorm}; it must be finite and non-zero`);
+  scaleInPlace(first, 1 / firstNorm);
+  const basis: Float64Array[] = [first];
 
   const alphas: number[] = [];
   const betas: number[] = [];
@@ -68,82 +108,93 @@ export function lanczos(operator: LinearOperator, shapes: readonly (readonly num
   let normEstimate = 0;
   let ritz: ReturnType<typeof eighTridiagonal> | undefined;
   let residualNorms = new Float64Array(0);
-  try {
-    for (let j = 0; j < maxIterations; j++) {
-      const m = j + 1;
-      const { w, stats } = tf.tidy(() => {
-        const aq = flattenList(applyOperator(operator, unflattenList(current, shapes), 'lanczos: operator'));
-        // w ⟂ span(basis) by classical Gram-Schmidt twice; h1[j] + h2[j] is α_j = q_jᵀ A q_j.
-        const h1 = tf.matMul(basis, tf.reshape(aq, [n, 1]));
-        const w1 = tf.sub(aq, tf.reshape(tf.matMul(basis, h1, true, false), [n]));
-        const h2 = tf.matMul(basis, tf.reshape(w1, [n, 1]));
-        const w2 = tf.sub(w1, tf.reshape(tf.matMul(basis, h2, true, false), [n]));
-        const alpha = tf.add(tf.slice(h1, [j, 0], [1, 1]), tf.slice(h2, [j, 0], [1, 1]));
-        return { w: w2 as tf.Tensor1D, stats: tf.concat([tf.reshape(alpha, [1]), tf.reshape(tf.norm(w2), [1])]) };
-      });
-      const [alpha, beta] = stats.dataSync();
-      stats.dispose();
-      alphas.push(alpha!);
-      normEstimate = Math.max(normEstimate, Math.abs(alpha!) + beta! + (betas[j - 1] ?? 0));
-
-      ritz = eighTridiagonal(alphas, betas);
-      const s = ritz.vectors!;
-      const wanted = Math.min(k, m);
-      residualNorms = Float64Array.from({ length: wanted }, (_, i) => Math.abs(beta! * s.data[(m - 1) * m + i]!));
-      const scale = Math.max(Math.abs(ritz.values[0]!), Math.abs(ritz.values[m - 1]!), Number.MIN_VALUE);
-      // An invariant subspace: β is float32 rounding of a vector that should be exactly zero.
-      const invariant = beta! <= 8 * 2 ** -23 * normEstimate;
-      if (m >= k && (invariant || residualNorms.every((r) => r <= tolerance * scale))) {
-        converged = true;
-        w.dispose();
-        break;
-      }
-      if (m === maxIterations) {
-        w.dispose();
-        break;
-      }
-      let next: tf.Tensor1D;
-      if (invariant) {
-        // Fewer than k eigenpairs live in this Krylov space: continue from a fresh random
-        // direction orthogonal to the basis, with a zero coupling (T stays block diagonal).
-        w.dispose();
-        betas.push(0);
-        next = tf.tidy(() => {
-          let v = tf.tensor1d(Float32Array.from({ length: n }, () => rng.normal())) as tf.Tensor;
-          for (let pass = 0; pass < 2; pass++) v = tf.sub(v, tf.reshape(tf.matMul(basis, tf.matMul(basis, tf.reshape(v, [n, 1])), true, false), [n]));
-          return tf.div(v, tf.norm(v)) as tf.Tensor1D;
-        });
-      } else {
-        betas.push(beta!);
-        next = tf.tidy(() => tf.div(w, beta!) as tf.Tensor1D);
-        w.dispose();
-      }
-      const grown = tf.tidy(() => tf.concat([basis, tf.reshape(next, [1, n])], 0) as tf.Tensor2D);
-      basis.dispose();
-      current.dispose();
-      basis = grown;
-      current = next;
-    }
-    const m = alphas.length;
-    const s = ritz!.vectors!;
-    // Ritz vectors y_i = Q s_i for the k largest θ_i, as rows: Sᵀ_k (k × m) times the basis (m × N).
-    const sk = new Float32Array(k * m);
-    for (let i = 0; i < k; i++) for (let r = 0; r < m; r++) sk[i * m + r] = s.data[r * m + i]!;
-    const vectors = tf.tidy(() => {
-      const y = tf.matMul(tf.tensor2d(sk, [k, m]), basis);
-      return tf.split(y, k, 0).map((row) => unflattenList(row, shapes));
+  for (let j = 0; j < maxIterations; j++) {
+    const m = j + 1;
+    const q = basis[j]!;
+    const product = tf.tidy(() => {
+      const v = unflattenList(tf.tensor1d(Float32Array.from(q)), shapes);
+      return flattenList(applyOperator(operator, v, 'lanczos: operator'));
     });
-    const ritzValues = ritz!.values.slice(0, k);
-    return {
-      values: tf.tensor1d(Float32Array.from(ritzValues)),
-      vectors,
-      ritzValues,
-      residualNorms,
-      iterations: m,
-      converged,
-    };
-  } finally {
-    basis.dispose();
-    current.dispose();
+    const w = Float64Array.from(yield product);
+    // w ⟂ span(basis) by classical Gram-Schmidt twice, in float64; α_j = q_jᵀ A q_j is the sum of
+    // the two passes' coefficients on q_j.
+    let alpha = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      const h = basis.map((b) => dot(b, w));
+      basis.forEach((b, r) => axpy(-h[r]!, b, w));
+      alpha += h[j]!;
+    }
+    const beta = norm(w);
+    alphas.push(alpha);
+    normEstimate = Math.max(normEstimate, Math.abs(alpha) + beta + (betas[j - 1] ?? 0));
+
+    ritz = eighTridiagonal(alphas, betas);
+    const s = ritz.vectors!;
+    const wanted = Math.min(k, m);
+    residualNorms = Float64Array.from({ length: wanted }, (_, i) => Math.abs(beta * s.data[(m - 1) * m + i]!));
+    const scale = Math.max(Math.abs(ritz.values[0]!), Math.abs(ritz.values[m - 1]!), Number.MIN_VALUE);
+    // An invariant subspace: β is the operator's float32 rounding of a vector that should be zero.
+    const invariant = beta <= 8 * 2 ** -23 * normEstimate;
+    if (m >= k && (invariant || residualNorms.every((r) => r <= tolerance * scale))) {
+      converged = true;
+      break;
+    }
+    if (m === maxIterations) break;
+    if (invariant) {
+      // Fewer than k eigenpairs live in this Krylov space: continue from a fresh random direction
+      // orthogonal to the basis, with a zero coupling (T stays block diagonal).
+      const fresh = randomVector();
+      for (let pass = 0; pass < 2; pass++) for (const b of basis) axpy(-dot(b, fresh), b, fresh);
+      scaleInPlace(fresh, 1 / norm(fresh));
+      betas.push(0);
+      basis.push(fresh);
+    } else {
+      betas.push(beta);
+      scaleInPlace(w, 1 / beta);
+      basis.push(w);
+    }
   }
+  const m = alphas.length;
+  const s = ritz!.vectors!;
+  // Ritz vectors y_i = Σ_r s_{r,i} q_r for the k largest θ_i, in float64.
+  const vectors = Array.from({ length: k }, (_, i) => {
+    const y = new Float64Array(n);
+    for (let r = 0; r < m; r++) axpy(s.data[r * m + i]!, basis[r]!, y);
+    return tf.tidy(() => unflattenList(tf.tensor1d(Float32Array.from(y)), shapes));
+  });
+  const ritzValues = ritz!.values.slice(0, k);
+  return {
+    values: tf.tensor1d(Float32Array.from(ritzValues)),
+    vectors,
+    ritzValues,
+    residualNorms,
+    iterations: m,
+    converged,
+  };
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  const n = a.length;
+  const n2 = n - (n % 2);
+  for (let i = 0; i < n2; i += 2) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+  }
+  if (n2 < n) s0 += a[n2]! * b[n2]!;
+  return s0 + s1;
+}
+
+/** `y += a·x`. */
+function axpy(a: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < x.length; i++) y[i]! += a * x[i]!;
+}
+
+function norm(x: Float64Array): number {
+  return Math.sqrt(dot(x, x));
+}
+
+function scaleInPlace(x: Float64Array, a: number): void {
+  for (let i = 0; i < x.length; i++) x[i]! *= a;
 }

@@ -57,4 +57,53 @@ describe('apply on the device', () => {
     model.dispose();
     tf.dispose([batch.x, batch.y]);
   });
+
+  it('keeps the moving average on the device between inverse updates: the same factors as the host path, and a state that restores on either path', async () => {
+    const model = sequentialModel(
+      [denseLayer({ name: 'hidden', inputSize: 3, outputSize: 4, activation: 'tanh' }), denseLayer({ name: 'out', inputSize: 4, outputSize: 2 })],
+      new Rng(4),
+    );
+    const rng = new Rng(5);
+    const before = tf.memory().numTensors;
+    const batches = Array.from({ length: 4 }, () => ({ x: tf.tensor2d(normals(rng, 8, 3)), y: tf.tensor2d(normals(rng, 8, 2)) }));
+    // Inverses at update 1 only (period 100): updates 2-4 stay pending on the device path.
+    const options = { estimation: 'empirical' as const, decay: 0.5, inverseUpdateEvery: 100, damping: 1e-2 };
+    const host = makeKfac(model, options);
+    const device = makeKfac(model, options);
+    for (const [i, batch] of batches.entries()) {
+      const ctx = stepContext(i + 1, model, batch, mseLoss(), new Rng(9));
+      placement.host = true;
+      await host.update(ctx);
+      placement.host = false;
+      await device.update(ctx);
+      ctx.dispose();
+    }
+    placement.host = true;
+    // decay·old + (1 − decay)·batch three times after the first: on the host in float64, on the device
+    // in float32 with weight 1/8 on the float64 average of update 1 (0.5³), so they agree to float32
+    // rounding of a few sums.
+    const state = device.getState();
+    const savedBlocks = state.blocks as Record<string, Record<string, unknown>>;
+    expect(savedBlocks['0']!.pendingA).toBeInstanceOf(tf.Tensor);
+    expect(savedBlocks['0']!.pendingWeight).toBe(0.125);
+    expect(host.getState().blocks).not.toHaveProperty('0.pendingA', expect.anything());
+    host.inspect().blocks.forEach((b, i) => {
+      const d = device.inspect().blocks[i]!.factors!;
+      expect(relativeError(d.a, b.factors!.a)).toBeLessThan(1e-6);
+      expect(relativeError(d.g, b.factors!.g)).toBeLessThan(1e-6);
+    });
+    // A fresh preconditioner on the host path takes the device's state: it sees the same factors
+    // (the same float64 combination of the saved parts), bit for bit.
+    const resumed = makeKfac(model, options);
+    resumed.setState(state);
+    resumed.inspect().blocks.forEach((b, i) => {
+      const d = device.inspect().blocks[i]!.factors!;
+      expect(Array.from(b.factors!.a)).toEqual(Array.from(d.a));
+      expect(Array.from(b.factors!.g)).toEqual(Array.from(d.g));
+    });
+    tf.dispose([...batches.flatMap((b) => [b.x, b.y])]);
+    for (const k of [host, device, resumed]) k.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
 });

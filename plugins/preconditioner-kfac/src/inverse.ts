@@ -1,4 +1,4 @@
-import { cholesky, eigh, identity64, matMulTransposed64, solveLower, transpose64, type Matrix64 } from '@precond/linalg';
+import { eigh, matMulTransposed64, spdInverse, type Matrix64 } from '@precond/linalg';
 import type { InverseMethod } from './options.js';
 
 /** Why an inverse was not accepted; the diagnostics name it (`kfac.warning.<layer>.<reason>`). */
@@ -22,7 +22,9 @@ const EPS64 = 2 ** -52;
  *   damped factor is singular to working precision and the inverse is refused.
  * - `cholesky`: `M + shift·I = L Lᵀ` with linalg's jitter retry (ε·mean(diag) for ε = 1e-10 … 1e-4,
  *   the remedy for a PSD matrix that rounding pushed to the boundary; the jitter used is
- *   returned); inverse `L⁻ᵀ L⁻¹ = X Xᵀ` with `X = L⁻ᵀ`. Refused when even the jitter fails.
+ *   returned); inverse `L⁻ᵀ L⁻¹` by linalg's `spdInverse` (blocked triangular inverse, about
+ *   7n³/6 multiply-adds on its matrix kernel, against eigh's ~3n³ of mostly rotations).
+ *   Refused when even the jitter fails.
  * Either way a non-finite result is refused.
  */
 export function dampedInverse(m: Float64Array, n: number, shift: number, method: InverseMethod, replace = false): InverseResult {
@@ -65,10 +67,9 @@ function choleskyInverse(m: Matrix64, shift: number): InverseResult {
   const n = m.rows;
   const shifted = Float64Array.from(m.data);
   for (let i = 0; i < n; i++) shifted[i * n + i]! += shift;
-  const result = cholesky({ rows: n, cols: n, data: shifted }, { jitter: true });
+  const result = spdInverse({ rows: n, cols: n, data: shifted }, { jitter: true });
   if (!result.ok) return { ok: false, reason: 'singular_factor' };
-  const lInverse = solveLower(result.L, identity64(n));
-  const inverse = matMulTransposed64(transpose64(lInverse)).data;
+  const inverse = result.inverse.data;
   return finite(inverse) ? { ok: true, inverse, jitter: result.relativeJitter } : { ok: false, reason: 'non_finite_inverse' };
 }
 

@@ -9,7 +9,7 @@ import { productsOnHost } from './placement.js';
 import { dampedDiagonalInverse, dampedInverse, finite, type InverseFailure, type InverseResult } from './inverse.js';
 import type { FallbackRule, KfacOptions } from './options.js';
 import { planFromLayers, planFromStatistics, type BlockPlan, type DenseBlockPlan, type EmbeddingBlockPlan, type Plan, type PlanSource } from './plan.js';
-import { captureStatistics, contractStatistics, type BatchStatistics } from './statistics.js';
+import { captureStatistics, contractStatistics, disposeStatistics, onDevice, type BatchStatistics, type DeviceBatchFactors } from './statistics.js';
 
 /** Tag of the saved state's layout; `setState` refuses any other. */
 export const KFAC_STATE_FORMAT = 'precond-kfac/1';
@@ -49,12 +49,25 @@ export interface KfacPreconditioner extends Preconditioner {
   inspect(): KfacInspection;
 }
 
+/**
+ * Factor updates not yet folded into the float64 averages: on device backends the moving average
+ * runs on the device in float32 between two inverse updates, and the factors in force are
+ * `weight·(host average) + pending` (weight 0: the pending part is the whole factor), formed in
+ * float64 when the inverses are next computed.
+ */
+interface PendingFactors {
+  readonly a: tf.Tensor;
+  readonly g: tf.Tensor;
+  readonly weight: number;
+}
+
 /** Live state of a Kronecker block. */
 interface KroneckerBlock {
   readonly plan: DenseBlockPlan | EmbeddingBlockPlan;
   count: number;
   a: HostArray | null;
   g: HostArray | null;
+  pending: PendingFactors | null;
   inverseA: HostArray | null;
   inverseG: HostArray | null;
   device: DeviceInverses | null;
@@ -135,7 +148,7 @@ class Kfac implements KfacPreconditioner {
     const { burnIn, factorUpdateEvery, inverseUpdateEvery, adaptiveDamping } = this.options;
     const failures: Record<string, number> = {};
     if ((u - 1) % factorUpdateEvery === 0) await this.updateFactors(ctx, failures);
-    if (u > burnIn && (u - 1 - burnIn) % inverseUpdateEvery === 0) this.updateInverses(failures, metrics);
+    if (u > burnIn && (u - 1 - burnIn) % inverseUpdateEvery === 0) await this.updateInverses(failures, metrics);
     this.scale = 1;
     if (adaptiveDamping && u > burnIn) {
       // M&G §6.4-6.5 (adaptive-damping.ts): scale the direction by the quadratic model's α*, and
@@ -217,6 +230,10 @@ class Kfac implements KfacPreconditioner {
             count: b.count,
             a: b.a?.tensor() ?? null,
             g: b.g?.tensor() ?? null,
+            // Device backends: the float32 part of the averages not yet folded in (see PendingFactors).
+            pendingA: b.pending?.a ?? null,
+            pendingG: b.pending?.g ?? null,
+            pendingWeight: b.pending?.weight ?? null,
             inverseA: b.inverseA?.tensor() ?? null,
             inverseG: b.inverseG?.tensor() ?? null,
           }
@@ -252,7 +269,16 @@ class Kfac implements KfacPreconditioner {
       const where = `kfac state blocks.${i}`;
       const adopt = (v: StateValue | undefined, what: string) => (v instanceof tf.Tensor ? HostArray.adopt(v, `${where}.${what}`) : null);
       if (p.kind === 'fallback') return { plan: p, count: (s.count as number) ?? 0, second: s.second instanceof tf.Tensor ? s.second : null };
-      return { plan: p, count: (s.count as number) ?? 0, a: adopt(s.a, 'a'), g: adopt(s.g, 'g'), inverseA: adopt(s.inverseA, 'inverseA'), inverseG: adopt(s.inverseG, 'inverseG'), device: null };
+      return {
+        plan: p,
+        count: (s.count as number) ?? 0,
+        a: adopt(s.a, 'a'),
+        g: adopt(s.g, 'g'),
+        pending: pendingFromState(s, where),
+        inverseA: adopt(s.inverseA, 'inverseA'),
+        inverseG: adopt(s.inverseG, 'inverseG'),
+        device: null,
+      };
     });
     this.plan = plan;
     this.blocks = blocks;
@@ -284,9 +310,10 @@ class Kfac implements KfacPreconditioner {
       blocks: this.blocks.map((b): KfacBlockInfo => {
         const base = { kind: b.plan.kind, layer: b.plan.layer, params: [...b.plan.params], factorUpdates: b.count };
         if (!isKronecker(b)) return { ...base, rule: this.options.fallback, reason: b.plan.reason };
+        const factors = b.pending ? combinedFactors(b, b.pending.a.dataSync() as Float32Array, b.pending.g.dataSync() as Float32Array) : b.a && b.g ? { a: copy(b.a)!, g: copy(b.g)! } : null;
         return {
           ...base,
-          factors: b.a && b.g ? { a: copy(b.a)!, g: copy(b.g)! } : null,
+          factors,
           inverses: b.inverseA && b.inverseG ? { a: copy(b.inverseA)!, g: copy(b.inverseG)! } : null,
         };
       }),
@@ -310,7 +337,7 @@ class Kfac implements KfacPreconditioner {
   private setPlan(plan: Plan): void {
     this.plan = plan;
     this.blocks = plan.blocks.map((p): Block =>
-      p.kind === 'fallback' ? { plan: p, count: 0, second: null } : { plan: p, count: 0, a: null, g: null, inverseA: null, inverseG: null, device: null },
+      p.kind === 'fallback' ? { plan: p, count: 0, second: null } : { plan: p, count: 0, a: null, g: null, pending: null, inverseA: null, inverseG: null, device: null },
     );
   }
 
@@ -333,21 +360,44 @@ class Kfac implements KfacPreconditioner {
           : await contractStatistics(ctx, plan, this.options.estimation);
     }
     const decay = this.options.decay;
-    for (const [position, block] of this.blocks.entries()) {
-      if (!isKronecker(block)) continue;
-      const batch = statistics.get(position);
-      if (!batch || !finite(batch.a) || !finite(batch.g)) {
-        this.fail(failures, block.plan.layer, 'non_finite_statistics');
-        continue;
+    try {
+      // One transfer for the finiteness of every device batch.
+      const deviceBatches = [...statistics.entries()].filter((e): e is [number, DeviceBatchFactors] => onDevice(e[1]));
+      const finiteOnDevice = new Set<number>();
+      if (deviceBatches.length > 0) {
+        const flags = tf.tidy(() => tf.stack(deviceBatches.map(([, b]) => tf.cast(tf.logicalAnd(tf.all(tf.isFinite(b.a)), tf.all(tf.isFinite(b.g))), 'float32'))));
+        const values = await flags.data();
+        flags.dispose();
+        deviceBatches.forEach(([position], i) => values[i] === 1 && finiteOnDevice.add(position));
       }
-      // Exponential moving average; the first factor update initialises (no zero bias to correct).
-      const a = block.count === 0 ? batch.a : blend(block.a!.values, batch.a, decay);
-      const g = block.count === 0 ? batch.g : blend(block.g!.values, batch.g, decay);
-      replace(block.a);
-      replace(block.g);
-      block.a = new HostArray(a, shapeA(block.plan));
-      block.g = new HostArray(g, [dimG(block.plan), dimG(block.plan)]);
-      block.count++;
+      for (const [position, block] of this.blocks.entries()) {
+        if (!isKronecker(block)) continue;
+        const batch = statistics.get(position);
+        if (batch && onDevice(batch)) {
+          if (!finiteOnDevice.has(position)) {
+            this.fail(failures, block.plan.layer, 'non_finite_statistics');
+            continue;
+          }
+          accumulateOnDevice(block, batch, decay);
+          block.count++;
+          continue;
+        }
+        if (!batch || !finite(batch.a) || !finite(batch.g)) {
+          this.fail(failures, block.plan.layer, 'non_finite_statistics');
+          continue;
+        }
+        await foldPending(block);
+        // Exponential moving average; the first factor update initialises (no zero bias to correct).
+        const a = block.count === 0 ? batch.a : blend(block.a!.values, batch.a, decay);
+        const g = block.count === 0 ? batch.g : blend(block.g!.values, batch.g, decay);
+        replace(block.a);
+        replace(block.g);
+        block.a = new HostArray(a, shapeA(block.plan));
+        block.g = new HostArray(g, [dimG(block.plan), dimG(block.plan)]);
+        block.count++;
+      }
+    } finally {
+      disposeStatistics(statistics);
     }
     if (this.options.fallback === 'diagonal') await this.updateDiagonal(ctx, failures);
     this.factorUpdates++;
@@ -377,10 +427,12 @@ class Kfac implements KfacPreconditioner {
     });
   }
 
-  private updateInverses(failures: Record<string, number>, metrics: Record<string, number>): void {
+  private async updateInverses(failures: Record<string, number>, metrics: Record<string, number>): Promise<void> {
     const method = this.options.inverse;
     for (const block of this.blocks) {
-      if (!isKronecker(block) || !block.a || !block.g) continue;
+      if (!isKronecker(block)) continue;
+      await foldPending(block);
+      if (!block.a || !block.g) continue;
       const p = block.plan;
       const na = dimA(p);
       const ng = dimG(p);
@@ -421,6 +473,7 @@ class Kfac implements KfacPreconditioner {
           const t = h?.cachedTensor();
           if (t) out.push(t);
         }
+        if (b.pending) out.push(b.pending.a, b.pending.g);
         if (b.device) out.push(b.device.a, b.device.g);
       } else if (b.second) {
         out.push(b.second);
@@ -439,6 +492,57 @@ function blend(old: Float64Array, batch: Float64Array, decay: number): Float64Ar
   const out = new Float64Array(old.length);
   for (let i = 0; i < old.length; i++) out[i] = decay * old[i]! + (1 - decay) * batch[i]!;
   return out;
+}
+
+/**
+ * One factor update on the device: `pending ← decay·pending + (1 − decay)·batch` and
+ * `weight ← decay·weight`, which keeps `weight·host + pending` equal to the moving average the host
+ * path computes (the first update initialises: weight 0, pending = batch).
+ */
+function accumulateOnDevice(block: KroneckerBlock, batch: DeviceBatchFactors, decay: number): void {
+  const previous = block.pending;
+  const first = block.count === 0;
+  const next = (old: tf.Tensor | undefined, b: tf.Tensor) =>
+    tf.keep(tf.tidy(() => (old ? tf.add(tf.mul(old, decay), tf.mul(b, 1 - decay)) : first ? tf.clone(b) : tf.mul(b, 1 - decay))));
+  const pending = { a: next(previous?.a, batch.a), g: next(previous?.g, batch.g), weight: first ? 0 : (previous?.weight ?? 1) * decay };
+  if (previous) tf.dispose([previous.a, previous.g]);
+  block.pending = pending;
+}
+
+/** `weight·host + pending` in float64, from the pending part's float32 values. */
+function combinedFactors(block: KroneckerBlock, a: Float32Array, g: Float32Array): { a: Float64Array; g: Float64Array } {
+  const { weight } = block.pending!;
+  const mix = (host: HostArray | null, part: Float32Array) => {
+    const out = new Float64Array(part.length);
+    if (weight === 0 || !host) for (let i = 0; i < part.length; i++) out[i] = part[i]!;
+    else for (let i = 0; i < part.length; i++) out[i] = weight * host.values[i]! + part[i]!;
+    return out;
+  };
+  return { a: mix(block.a, a), g: mix(block.g, g) };
+}
+
+/** Folds a block's pending device factors into its float64 averages (one read of each). */
+async function foldPending(block: KroneckerBlock): Promise<void> {
+  const pending = block.pending;
+  if (!pending) return;
+  const [a, g] = (await Promise.all([pending.a.data(), pending.g.data()])) as Float32Array[];
+  const factors = combinedFactors(block, a!, g!);
+  replace(block.a);
+  replace(block.g);
+  block.a = new HostArray(factors.a, shapeA(block.plan));
+  block.g = new HostArray(factors.g, [dimG(block.plan), dimG(block.plan)]);
+  tf.dispose([pending.a, pending.g]);
+  block.pending = null;
+}
+
+/** The pending factors of a saved block (absent in states written on the host path). */
+function pendingFromState(s: State, where: string): PendingFactors | null {
+  const { pendingA: a, pendingG: g, pendingWeight: weight } = s;
+  if (a === undefined || a === null) return null;
+  if (!(a instanceof tf.Tensor) || !(g instanceof tf.Tensor) || typeof weight !== 'number') {
+    throw new Error(`kfac.setState: ${where}.pendingA, pendingG and pendingWeight must be two float32 tensors and a number, got ${typeof a}, ${typeof g}, ${typeof weight}`);
+  }
+  return { a, g, weight };
 }
 
 /** Free the encoded tensor of a host array that is being replaced. */

@@ -11,7 +11,7 @@ describe('kfac options', () => {
       factorUpdateEvery: 1,
       inverseUpdateEvery: 10,
       burnIn: 0,
-      inverse: 'eigh',
+      inverse: 'cholesky',
       fallback: 'identity',
       adaptiveDamping: false,
     });

@@ -52,8 +52,8 @@ export const kfacOptions = z
     inverseUpdateEvery: period.default(10),
     /** Updates during which factors accumulate and `apply` returns the gradient unchanged. */
     burnIn: z.number().int('must be an integer').min(0, 'must be >= 0').default(0),
-    /** `eigh` (`Q diag(1/(d + δ)) Qᵀ`) or `cholesky` of `A + δI`, both float64 on the CPU. */
-    inverse: z.enum(INVERSE_METHODS).default('eigh'),
+    /** `cholesky` of `A + δI` (linalg's `spdInverse`) or `eigh` (`Q diag(1/(d + δ)) Qᵀ`), both float64 on the CPU. */
+    inverse: z.enum(INVERSE_METHODS).default('cholesky'),
     /** What parameters outside every Kronecker block get: `identity` or `diagonal` (RMS scaling). */
     fallback: z.enum(FALLBACK_RULES).default('identity'),
     /** `false` (fixed λ) or the gain-ratio rule's settings. */

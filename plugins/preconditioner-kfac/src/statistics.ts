@@ -33,8 +33,33 @@ export interface BatchFactors {
   readonly g: Float64Array;
 }
 
+/**
+ * A dense block's batch factors left on the device (float32 tensors the caller owns): on every
+ * backend but `cpu` the moving average is kept there too and read back only when the inverses are
+ * recomputed (kfac.ts, "pending" factors), so a factor update costs two products and no transfer.
+ */
+export interface DeviceBatchFactors {
+  readonly device: true;
+  readonly a: tf.Tensor2D;
+  readonly g: tf.Tensor2D;
+}
+
 /** Batch factors by block position in `plan.blocks` (fallback entries have none). */
-export type BatchStatistics = Map<number, BatchFactors>;
+export type BatchStatistics = Map<number, BatchFactors | DeviceBatchFactors>;
+
+/** Whether a block's batch factors stayed on the device. */
+export function onDevice(b: BatchFactors | DeviceBatchFactors): b is DeviceBatchFactors {
+  return (b as DeviceBatchFactors).device === true;
+}
+
+/** `(1/divisor) Xᵀ X` as a float32 device tensor (ones column appended when `ones`), transpose materialised (see placement.ts). */
+export function deviceFactorProduct(x: tf.Tensor2D, ones: boolean, divisor: number): tf.Tensor2D {
+  const rows = x.shape[0];
+  return tf.tidy(() => {
+    const a = ones ? tf.concat([x, tf.ones([rows, 1])], 1) : x;
+    return tf.div(tf.matMul(tf.transpose(a), a), divisor) as tf.Tensor2D;
+  });
+}
 
 /**
  * `(1/divisor) Xᵀ X` in float64 for a row-major float32 `X` `[rows, cols]`, with a column of ones
@@ -63,10 +88,7 @@ export function crossProduct(x: Float32Array, rows: number, cols: number, ones: 
 export async function factorProduct(x: tf.Tensor2D, ones: boolean, divisor: number): Promise<Float64Array> {
   const [rows, cols] = x.shape;
   if (productsOnHost()) return crossProduct((await x.data()) as Float32Array, rows, cols, ones, divisor);
-  const product = tf.tidy(() => {
-    const a = ones ? tf.concat([x, tf.ones([rows, 1])], 1) : x;
-    return tf.div(tf.matMul(tf.transpose(a), a), divisor);
-  });
+  const product = deviceFactorProduct(x, ones, divisor);
   try {
     return Float64Array.from((await product.data()) as Float32Array);
   } finally {
@@ -100,16 +122,21 @@ export async function captureStatistics(ctx: StepContext, model: SequentialModel
     try {
       const byIndex = new Map<number, CapturedLayer>(capture.layers.map((c) => [c.index, c]));
       const out: BatchStatistics = new Map();
-      for (const [position, block] of plan.blocks.entries()) {
-        if (block.kind === 'fallback') continue;
-        const captured = byIndex.get(block.layerIndex);
-        if (!captured) throw new Error(`kfac: layer '${block.layer}' was not captured; the model no longer matches the plan made at the first update`);
-        const factor = r === 1 ? captured.factor : (tf.stridedSlice(captured.factor, [0, 0], [n * r, captured.factor.shape[1]], [r, 1]) as tf.Tensor2D);
-        try {
-          out.set(position, block.kind === 'dense' ? await denseFactors(block, factor, captured.probeGradient, n) : await embeddingFactors(block, factor, captured.probeGradient, n));
-        } finally {
-          if (factor !== captured.factor) factor.dispose();
+      try {
+        for (const [position, block] of plan.blocks.entries()) {
+          if (block.kind === 'fallback') continue;
+          const captured = byIndex.get(block.layerIndex);
+          if (!captured) throw new Error(`kfac: layer '${block.layer}' was not captured; the model no longer matches the plan made at the first update`);
+          const factor = r === 1 ? captured.factor : (tf.stridedSlice(captured.factor, [0, 0], [n * r, captured.factor.shape[1]], [r, 1]) as tf.Tensor2D);
+          try {
+            out.set(position, block.kind === 'dense' ? await denseFactors(block, factor, captured.probeGradient, n) : await embeddingFactors(block, factor, captured.probeGradient, n));
+          } finally {
+            if (factor !== captured.factor) factor.dispose();
+          }
         }
+      } catch (error) {
+        disposeStatistics(out);
+        throw error;
       }
       return out;
     } finally {
@@ -123,8 +150,17 @@ export async function captureStatistics(ctx: StepContext, model: SequentialModel
   }
 }
 
-/** Dense factors from the inputs `a` `[n, in]` and the rows of pre-activation gradients `[m, out]`. */
-async function denseFactors(block: DenseBlockPlan, a: tf.Tensor2D, g: tf.Tensor2D, n: number): Promise<BatchFactors> {
+/** Frees the device tensors of batch statistics (host arrays need nothing). */
+export function disposeStatistics(statistics: BatchStatistics): void {
+  for (const b of statistics.values()) if (onDevice(b)) tf.dispose([b.a, b.g]);
+}
+
+/**
+ * Dense factors from the inputs `a` `[n, in]` and the rows of pre-activation gradients `[m, out]`:
+ * float64 on the host on the `cpu` backend, float32 tensors left on the device elsewhere.
+ */
+async function denseFactors(block: DenseBlockPlan, a: tf.Tensor2D, g: tf.Tensor2D, n: number): Promise<BatchFactors | DeviceBatchFactors> {
+  if (!productsOnHost()) return { device: true, a: deviceFactorProduct(a, block.bias !== null, n), g: deviceFactorProduct(g, false, n) };
   return { a: await factorProduct(a, block.bias !== null, n), g: await factorProduct(g, false, n) };
 }
 

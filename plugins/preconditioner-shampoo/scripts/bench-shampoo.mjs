@@ -90,19 +90,37 @@ const VARIANTS = {
 };
 const chosen = option('variants', Object.keys(VARIANTS).join(',')).split(',');
 
-const experiment = defineExperiment({
-  name: 'bench-shampoo',
-  task: syntheticTask(),
-  settings: { steps, batchSize: BATCH, log: { every: 1_000_000 } },
-  variants: Object.fromEntries(chosen.map((name) => [name, VARIANTS[name]])),
-});
+const makeExperiment = (n) =>
+  defineExperiment({
+    name: 'bench-shampoo',
+    task: syntheticTask(),
+    settings: { steps: n, batchSize: BATCH, log: { every: 1_000_000 } },
+    variants: Object.fromEntries(chosen.map((name) => [name, VARIANTS[name]])),
+  });
+const experiment = makeExperiment(steps);
+const twoSteps = makeExperiment(2);
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
+/**
+ * `{ wall, cpu }` seconds per step: the runner's `timing.s_per_step`, and the process's CPU time of
+ * a `steps`-step run minus that of a 2-step run, over steps − 2 (under load from other jobs, wall
+ * time mostly measures the wait for a core; tfjs's wasm and cpu backends run on this one thread).
+ */
 async function secondsPerStep(variant, backend) {
+  const environment = { backend: { name: backend, version: tf.version_core } };
+  let start = cpuSeconds();
+  await runVariant({ experiment: twoSteps, variant, seed: 0, store: new MemoryRunStore(), location: 'two-steps', environment });
+  const twoStepCpu = cpuSeconds() - start;
   const store = new MemoryRunStore();
-  const out = await runVariant({ experiment, variant, seed: 0, store, location: 'bench', environment: { backend: { name: backend, version: tf.version_core } } });
+  start = cpuSeconds();
+  const out = await runVariant({ experiment, variant, seed: 0, store, location: 'bench', environment });
+  const cpu = (cpuSeconds() - start - twoStepCpu) / (steps - 2);
   if (out.status !== 'completed') throw new Error(`${variant} on ${backend} ended ${out.status}: ${out.error?.message}`);
   const record = JSON.parse(await (await store.open('bench')).readText('run.json'));
-  return record.timing.s_per_step;
+  return { wall: record.timing.s_per_step, cpu };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -168,18 +186,28 @@ for (const backend of backends) {
   await useBackend(backend);
   if (!profileOnly) {
     const times = Object.fromEntries(chosen.map((v) => [v, []]));
-    for (let r = 0; r < rounds; r++) for (const v of chosen) times[v].push(await secondsPerStep(v, backend));
+    const cpuTimes = Object.fromEntries(chosen.map((v) => [v, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const v of chosen) {
+        const { wall, cpu } = await secondsPerStep(v, backend);
+        times[v].push(wall);
+        cpuTimes[v].push(cpu);
+      }
+    }
     // Other work on a shared machine only ever adds time, so the best run is the least disturbed;
     // the median is printed beside it.
     const adamBest = times.adam ? best(times.adam) : null;
     const adamMedian = times.adam ? median(times.adam) : null;
     console.log(`\n${backend}: s/step of ${rounds} interleaved runs of ${steps} steps (first excluded)`);
-    console.log('| backend | variant | best s/step | × Adam (best) | median s/step | × Adam (median) | runs |');
-    console.log('|---|---|---|---|---|---|---|');
+    const adamCpu = cpuTimes.adam ? best(cpuTimes.adam) : null;
+    console.log('| backend | variant | best s/step | × Adam (best) | median s/step | × Adam (median) | best CPU s/step | CPU × Adam | runs |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
     for (const v of chosen) {
-      const [b, m] = [best(times[v]), median(times[v])];
+      const [b, m, c] = [best(times[v]), median(times[v]), best(cpuTimes[v])];
       const ratio = (x, ref) => (ref ? (x / ref).toFixed(2) : '');
-      console.log(`| ${backend} | ${v} | ${b.toFixed(3)} | ${ratio(b, adamBest)} | ${m.toFixed(3)} | ${ratio(m, adamMedian)} | ${times[v].map((t) => t.toFixed(3)).join(', ')} |`);
+      console.log(
+        `| ${backend} | ${v} | ${b.toFixed(3)} | ${ratio(b, adamBest)} | ${m.toFixed(3)} | ${ratio(m, adamMedian)} | ${c.toFixed(3)} | ${ratio(c, adamCpu)} | ${times[v].map((t) => t.toFixed(3)).join(', ')} |`,
+      );
     }
   }
   console.log(`\n${backend}: Shampoo's own time on the MLP's shapes, ms (statistics per step, one root update, apply per step)`);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { inverseRootEigh, inverseRootNewton, type Matrix64 } from '@precond/linalg';
+import { inverseRootEigh, inverseRootNewton, inverseRootResidual64, type Matrix64 } from '@precond/linalg';
 import type { RootMethod } from './options.js';
-import { symmetricRootResidual } from './root-residual.js';
 
 /** How a root is computed and when it is accepted. */
 export interface RootSettings {
@@ -105,7 +104,8 @@ function eighRoot(input: Matrix64, settings: RootSettings): RootOutcome<Float64A
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   }
-  const residual = symmetricRootResidual(result.root, x, settings.exponent, settings.epsilon);
+  // eigh roots are exactly symmetric, so linalg evaluates the residual by repeated squaring (2n³ for p = 4).
+  const residual = inverseRootResidual64(result.root, x, settings.exponent, settings.epsilon);
   const limit = eighResidualLimit(result.eigenvalues, settings.epsilon, settings.maxResidual);
   const verdict = allFinite(result.root.data) ? judge(residual, limit, 'the limit max(maxRootResidual, 10·η/(λ_min + ε)) =') : 'the root holds NaN or Inf';
   if (verdict) return { ok: false, reason: `eigh: ${verdict}` };
