@@ -13,6 +13,7 @@ export * from './preconditioner/check-preconditioner.js';
 export * from './task/check-task.js';
 export * from './probe/check-probe.js';
 export type { ConvergenceSettings, NanGradientSettings, StateRoundTripSettings, TensorGrowthSettings } from './training/checks.js';
+export { checkBudget, GPU_BACKENDS, GPU_CHECK_BUDGET, type CheckBudget } from './training/budget.js';
 export { scaleBy } from './training/trainer.js';
 export * from './problems/problem.js';
 export * from './problems/function-model.js';

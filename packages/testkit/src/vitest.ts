@@ -16,13 +16,25 @@ import { checkPreconditionerPlugin, selectedPreconditionerChecks, type Precondit
 import { checkProbePlugin, PROBE_CHECKS, type ProbeCheckContext, type ProbeSuiteOptions } from './probe/check-probe.js';
 import type { CheckResult, ConformanceReport } from './report/report.js';
 import { checkTaskPlugin, TASK_CHECKS, type TaskSuiteOptions } from './task/check-task.js';
+import { checkBudget } from './training/budget.js';
 
 /** Per-check timeout: the convergence checks run thousands of steps on the slowest backend. */
 export const DEFAULT_CHECK_TIMEOUT_MS = 120_000;
+/**
+ * Per-check timeout on a GPU backend (`checkBudget`): a step there can cost 100× a wasm step
+ * (SwiftShader on a loaded machine). A check that times out keeps running behind the next one and
+ * spoils its tensor counts, so the limit is generous.
+ */
+export const GPU_CHECK_TIMEOUT_MS = 600_000;
+
+/** The timeout of each check: the suite's, else the default for the active backend. */
+function checkTimeout(given: number | undefined): number {
+  return given ?? (checkBudget().reduced ? GPU_CHECK_TIMEOUT_MS : DEFAULT_CHECK_TIMEOUT_MS);
+}
 
 /** Options every wrapper takes besides its suite's own. */
 export interface VitestWrapperOptions {
-  /** Timeout of each `it`, in milliseconds; default `DEFAULT_CHECK_TIMEOUT_MS`. */
+  /** Timeout of each `it`, in milliseconds; default `DEFAULT_CHECK_TIMEOUT_MS` (`GPU_CHECK_TIMEOUT_MS` on a GPU backend). */
   readonly timeout?: number;
 }
 
@@ -57,7 +69,7 @@ export function describeOptimizerConformance<S extends z.ZodType>(
   source: PluginSource<S>,
   suite: OptimizerSuiteOptions<z.input<S>> & VitestWrapperOptions = {},
 ): void {
-  describeSuite('optimizer', source, selectedOptimizerChecks(suite), suite.timeout ?? DEFAULT_CHECK_TIMEOUT_MS, (check) =>
+  describeSuite('optimizer', source, selectedOptimizerChecks(suite), checkTimeout(suite.timeout), (check) =>
     checkOptimizerPlugin(source, { ...suite, checks: [check] }),
   );
 }
@@ -67,14 +79,14 @@ export function describePreconditionerConformance<S extends z.ZodType>(
   source: PluginSource<S>,
   suite: PreconditionerSuiteOptions<z.input<S>> & VitestWrapperOptions = {},
 ): void {
-  describeSuite('preconditioner', source, selectedPreconditionerChecks(suite), suite.timeout ?? DEFAULT_CHECK_TIMEOUT_MS, (check) =>
+  describeSuite('preconditioner', source, selectedPreconditionerChecks(suite), checkTimeout(suite.timeout), (check) =>
     checkPreconditionerPlugin(source, { ...suite, checks: [check] }),
   );
 }
 
 /** One `describe` with one `it` per task check (see `TASK_CHECKS`, `TASK_SUITE_DEFAULTS`). */
 export function describeTaskConformance<S extends z.ZodType>(source: PluginSource<S>, suite: TaskSuiteOptions<z.input<S>> & VitestWrapperOptions = {}): void {
-  describeSuite('task', source, suite.checks ?? TASK_CHECKS, suite.timeout ?? DEFAULT_CHECK_TIMEOUT_MS, (check) =>
+  describeSuite('task', source, suite.checks ?? TASK_CHECKS, checkTimeout(suite.timeout), (check) =>
     checkTaskPlugin(source, { ...suite, checks: [check] }),
   );
 }
@@ -88,7 +100,7 @@ export function describeProbeConformance<S extends z.ZodType>(
   suite: ProbeSuiteOptions<z.input<S>> & ProbeCheckContext & VitestWrapperOptions = {},
 ): void {
   const { task, model, curvatureProvider, ...rest } = suite;
-  describeSuite('probe', source, suite.checks ?? PROBE_CHECKS, suite.timeout ?? DEFAULT_CHECK_TIMEOUT_MS, (check) =>
+  describeSuite('probe', source, suite.checks ?? PROBE_CHECKS, checkTimeout(suite.timeout), (check) =>
     checkProbePlugin(source, { ...rest, checks: [check] }, { task, model, curvatureProvider }),
   );
 }

@@ -3,22 +3,25 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { MemoryRunStore, runVariant } from '@precond/core';
-import type { BackendInfo } from '@precond/runtime-node';
-import type { BenchCase } from './cases.js';
+import type { BenchCase, PeerSpec } from './cases.js';
 
 export interface Measurement {
   readonly case: string;
+  /** Where it ran: a tfjs backend in Node (`cpu`, `wasm`, `webgpu`, ...) or `chromium` (webgpu in the playground). */
   readonly backend: string;
-  /** Mean seconds per optimizer step, first step excluded (the runner's `timing.s_per_step`). */
-  readonly sPerStep: number;
-  /** Bytes held by tfjs tensors at the end of the run (model, data, optimizer state). */
-  readonly tensorBytes: number;
-  /** Peak resident set size of this process so far, in bytes. */
-  readonly rssBytes: number;
+  /**
+   * Seconds per unit of work: per optimizer step, first step excluded (the runner's
+   * `timing.s_per_step`), or per probe observation (the best one after the first).
+   */
+  readonly seconds: number;
+  /** Bytes held by tfjs tensors at the end of the run (model, data, optimizer state); null where not measured. */
+  readonly tensorBytes: number | null;
+  /** Peak resident set size of this process so far, in bytes; null where not measured. */
+  readonly rssBytes: number | null;
 }
 
-/** Time `steps` optimizer steps of a case with the real runner on the current backend. */
-export async function measureCase(c: BenchCase, backend: BackendInfo, steps: number): Promise<Measurement> {
+/** Run a case with the real runner on the current tfjs backend and time it (see `Measurement.seconds`). */
+export async function measureCase(c: BenchCase, backend: string, steps: number): Promise<Measurement> {
   const store = new MemoryRunStore();
   let tensorBytes = 0;
   const out = await runVariant({
@@ -28,14 +31,35 @@ export async function measureCase(c: BenchCase, backend: BackendInfo, steps: num
     store,
     location: 'bench',
     overrides: { steps },
-    environment: { backend: { name: backend.name, version: backend.version } },
+    environment: { backend: { name: backend, version: tf.version_core } },
     onEvent: (e) => {
       if (e.type === 'step' && e.step === steps) tensorBytes = tf.memory().numBytes;
     },
   });
-  if (out.status !== 'completed') throw new Error(`bench case ${c.name} on ${backend.name} ended ${out.status}: ${out.error?.message}`);
-  const record = JSON.parse(await (await store.open('bench')).readText('run.json')) as { timing: { s_per_step: number } };
-  return { case: c.name, backend: backend.name, sPerStep: record.timing.s_per_step, tensorBytes, rssBytes: process.resourceUsage().maxRSS * 1024 };
+  if (out.status !== 'completed') throw new Error(`bench case ${c.name} on ${backend} ended ${out.status}: ${out.error?.message}`);
+  const folder = await store.open('bench');
+  let seconds: number;
+  if (c.measure.type === 'step') {
+    seconds = (JSON.parse(await folder.readText('run.json')) as { timing: { s_per_step: number } }).timing.s_per_step;
+  } else {
+    const rows = (await folder.readText('metrics.jsonl'))
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    seconds = bestAfterFirst(rows.map((r) => r[c.measure.type === 'probe' ? c.measure.metric : ''] as number | undefined), `${c.name} on ${backend}`);
+  }
+  return { case: c.name, backend, seconds, tensorBytes, rssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+/**
+ * The smallest of the logged times after the first: the first observation pays one-off costs
+ * (kernel compilation, the reference kernel of step 0), and on a shared machine the least disturbed
+ * repeat is the best estimate of the cost.
+ */
+export function bestAfterFirst(values: readonly (number | undefined)[], what: string): number {
+  const times = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (times.length < 2) throw new Error(`${what}: needs at least 2 timed observations (first one is a warm-up), got ${times.length}; raise --steps`);
+  return Math.min(...times.slice(1));
 }
 
 /** Where the NumPy peer lives: `../shared/peers/numpy_peer.py` beside the repository. */
@@ -53,6 +77,11 @@ function peerEnv(peer: string): NodeJS.ProcessEnv {
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   return env;
+}
+
+/** Seconds per step (the peer's `--bench` mode) or per call (a program) of the NumPy counterpart of a case. */
+export function measurePeerSpec(peer: string, spec: PeerSpec, steps: number): number {
+  return spec.type === 'peer' ? measurePeer(peer, spec.args, steps) : measurePeerProgram(peer, spec.program);
 }
 
 /** Seconds per step of the NumPy peer for the same work (its `--bench` mode). */

@@ -6,7 +6,7 @@ import { checkBackend } from '@precond/core';
 import { measureMatMulGflops } from './measure.js';
 import './register-backends.js';
 import { loadTensorflowBackend } from './tensorflow.js';
-import { loadWebGPUBackend } from './webgpu.js';
+import { explainSyncReads, loadWebGPUBackend, type SyncReadingBackend } from './webgpu.js';
 
 /** What `selectBackend` accepts: a backend, or `auto` for the fastest one that works here. */
 export const BACKEND_REQUESTS = ['auto', 'cpu', 'wasm', 'tensorflow', 'webgpu'] as const;
@@ -171,6 +171,10 @@ async function activate(name: string): Promise<void> {
   }
   if (!ok) throw new Error(`backend '${name}' could not be initialised (tfjs logged why above)`);
   await tf.ready();
+  // Outside a browser, the webgpu backend's synchronous reads fail obscurely; say why instead.
+  if (name === 'webgpu' && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined') {
+    explainSyncReads(tf.findBackend('webgpu') as unknown as SyncReadingBackend);
+  }
 }
 
 function isRegistered(name: BackendName): boolean {

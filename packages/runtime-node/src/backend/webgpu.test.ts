@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { selectBackend, useBackend } from './select-backend.js';
 import { installedHere } from './test-support/fake-packages.js';
-import { SWIFTSHADER_ICD, WEBGPU_INSTALL_COMMAND } from './webgpu.js';
+import { explainSyncReads, SWIFTSHADER_ICD, WEBGPU_INSTALL_COMMAND } from './webgpu.js';
 
 interface Host {
   navigator?: { gpu?: unknown };
@@ -54,5 +54,24 @@ describe("selectBackend('webgpu')", () => {
     expect(tf.getBackend()).toBe('cpu');
     // Nothing was half set up.
     expect(host.navigator?.gpu).toBeUndefined();
+  });
+});
+
+describe('explainSyncReads', () => {
+  it("turns webgpu's OffscreenCanvas failure in Node into a message that says to read asynchronously, and leaves other reads alone", () => {
+    const values = new Float32Array([1, 2]);
+    const backend = {
+      readSync(dataId: object): unknown {
+        if ((dataId as { gpu?: boolean }).gpu) throw new ReferenceError('OffscreenCanvas is not defined');
+        if ((dataId as { broken?: boolean }).broken) throw new RangeError('something else');
+        return values;
+      },
+    };
+    explainSyncReads(backend);
+    explainSyncReads(backend); // a second call does not wrap twice
+    expect(backend.readSync({})).toBe(values);
+    expect(() => backend.readSync({ gpu: true })).toThrow("backend 'webgpu' in Node cannot read a tensor synchronously");
+    expect(() => backend.readSync({ gpu: true })).toThrow('Read with `await tensor.data()`');
+    expect(() => backend.readSync({ broken: true })).toThrow(RangeError);
   });
 });

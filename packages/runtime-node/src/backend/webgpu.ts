@@ -78,3 +78,36 @@ function missing(what: string, error: Error | null): BackendLoad {
       `and ${problem}. Install them next to @precond/runtime-node: \`${WEBGPU_INSTALL_COMMAND}\`. ${WITHOUT_A_GPU}`,
   };
 }
+
+/** What `explainSyncReads` patches: the backend's synchronous read. */
+export interface SyncReadingBackend {
+  readSync(dataId: object): unknown;
+}
+
+const explained = new WeakSet<object>();
+
+/**
+ * tfjs-backend-webgpu implements synchronous reads (`dataSync`, `arraySync`, and moving a tensor
+ * to another backend) by drawing the buffer into an `OffscreenCanvas`, which browsers have and
+ * Node does not, so in Node they fail with `ReferenceError: OffscreenCanvas is not defined`. This
+ * makes that failure say what happened and what to use instead; every other read is untouched.
+ */
+export function explainSyncReads(backend: SyncReadingBackend): void {
+  if (explained.has(backend)) return;
+  explained.add(backend);
+  const read = backend.readSync.bind(backend);
+  backend.readSync = (dataId: object) => {
+    try {
+      return read(dataId);
+    } catch (e) {
+      if (e instanceof ReferenceError && e.message.includes('OffscreenCanvas')) {
+        throw new Error(
+          "backend 'webgpu' in Node cannot read a tensor synchronously (dataSync, arraySync, or a tensor moved to another backend): " +
+            'tfjs-backend-webgpu reads synchronously through OffscreenCanvas, which only browsers have. Read with `await tensor.data()` ' +
+            '(or `array()`) instead.',
+        );
+      }
+      throw e;
+    }
+  };
+}

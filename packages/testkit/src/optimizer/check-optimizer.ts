@@ -21,6 +21,7 @@ import {
 } from '../training/checks.js';
 import { composeTrainer } from '../training/trainer.js';
 import { mergeOptions } from '../plugin/merge-options.js';
+import { checkBudget } from '../training/budget.js';
 
 /** The checks of the optimizer suite, in the order they run. */
 export const OPTIMIZER_CHECKS = [
@@ -116,7 +117,9 @@ export async function checkOptimizerPlugin<S extends z.ZodType>(
     curvature,
   });
   const state = { ...d.state, ...suite.state };
-  const growth = { ...d.growth, ...suite.growth };
+  // Smaller defaults on GPU backends (training/budget.ts); the suite's own settings win.
+  const budget = checkBudget();
+  const growth = { ...d.growth, ...(budget.growthSteps === null ? {} : { steps: budget.growthSteps }), ...suite.growth };
   const nan = { ...d.nan, ...suite.nan };
   const selected = new Set<string>(selectedOptimizerChecks(suite));
   const results: CheckResult[] = [];
@@ -131,7 +134,7 @@ export async function checkOptimizerPlugin<S extends z.ZodType>(
   await run('no-tensor-growth', () => checkTensorGrowth(env(options, growth.warmupSteps + growth.steps), leastSquaresProblem, growth));
   const disposeSteps = suite.disposeSteps ?? d.disposeSteps;
   await run('dispose', () => checkDispose(env(options, disposeSteps), leastSquaresProblem, disposeSteps));
-  const determinismSteps = suite.determinismSteps ?? d.determinismSteps;
+  const determinismSteps = suite.determinismSteps ?? budget.determinismSteps ?? d.determinismSteps;
   await run('determinism', () => checkDeterminism(env(options, determinismSteps), leastSquaresProblem, determinismSteps));
   await run('nan-gradients', () => checkNanGradients(env(options, nan.stepsBefore + 1 + nan.stepsAfter), leastSquaresProblem, nan));
   for (const [check, problem, defaults, given] of [
@@ -141,7 +144,7 @@ export async function checkOptimizerPlugin<S extends z.ZodType>(
     if (given === false) continue;
     const steps = given?.steps ?? defaults.steps;
     const tolerance = given?.tolerance ?? defaults.tolerance;
-    await run(check, () => checkConvergence(check, env(mergeOptions(options, given?.options), steps), problem, { steps, tolerance }));
+    await run(check, () => checkConvergence(check, env(mergeOptions(options, given?.options), steps), problem, { steps, tolerance, settleSteps: budget.settleSteps, maxSteps: budget.maxConvergenceSteps, agreement: budget.referenceAgreement }));
   }
   return { plugin: pluginLabel(source), results };
 }

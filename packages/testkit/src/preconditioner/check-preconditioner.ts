@@ -22,6 +22,7 @@ import {
   type TrainingEnv,
 } from '../training/checks.js';
 import { composeTrainer, stepRng } from '../training/trainer.js';
+import { checkBudget } from '../training/budget.js';
 
 /** The checks of the preconditioner suite, in the order they run. */
 export const PRECONDITIONER_CHECKS = [
@@ -159,7 +160,9 @@ export async function checkPreconditionerPlugin<S extends z.ZodType>(
     curvature,
   });
   const state = { ...d.state, ...suite.state };
-  const growth = { ...d.growth, ...suite.growth };
+  // Smaller defaults on GPU backends (training/budget.ts); the suite's own settings win.
+  const budget = checkBudget();
+  const growth = { ...d.growth, ...(budget.growthSteps === null ? {} : { steps: budget.growthSteps }), ...suite.growth };
   const selected = new Set<string>(selectedPreconditionerChecks(suite));
   const results: CheckResult[] = [];
   const run = async (check: PreconditionerCheck, body: () => Promise<CheckResult> | CheckResult) => {
@@ -174,12 +177,12 @@ export async function checkPreconditionerPlugin<S extends z.ZodType>(
   await run('no-tensor-growth', () => checkTensorGrowth(env(options, growth.warmupSteps + growth.steps), leastSquaresProblem, growth));
   const disposeSteps = suite.disposeSteps ?? d.disposeSteps;
   await run('dispose', () => checkDispose(env(options, disposeSteps), leastSquaresProblem, disposeSteps));
-  const determinismSteps = suite.determinismSteps ?? d.determinismSteps;
+  const determinismSteps = suite.determinismSteps ?? budget.determinismSteps ?? d.determinismSteps;
   await run('determinism', () => checkDeterminism(env(options, determinismSteps), leastSquaresProblem, determinismSteps));
   if (quadratic !== false) {
     const { steps, tolerance } = quadratic;
     await run('convergence-quadratic', () =>
-      checkConvergence('convergence-quadratic', env(mergeOptions(options, quadratic.options), steps), leastSquaresProblem, { steps, tolerance }),
+      checkConvergence('convergence-quadratic', env(mergeOptions(options, quadratic.options), steps), leastSquaresProblem, { steps, tolerance, settleSteps: budget.settleSteps, maxSteps: budget.maxConvergenceSteps, agreement: budget.referenceAgreement }),
     );
   }
   return { plugin: pluginLabel(source), results };

@@ -171,13 +171,30 @@ export interface ConvergenceSettings {
   readonly steps: number;
   /** Largest Euclidean distance to the minimiser accepted after the last step. */
   readonly tolerance: number;
+  /**
+   * Stop this many steps after first coming within tolerance (which must still hold then) instead
+   * of taking every step; null or absent takes them all (training/budget.ts: GPU backends).
+   */
+  readonly settleSteps?: number | null;
+  /**
+   * When `steps` exceeds this, run only this many steps, here and on the `reference` backend from
+   * the same start, and compare where they end (training/budget.ts: GPU backends); null or absent
+   * runs every step.
+   */
+  readonly maxSteps?: number | null;
+  /** The backend the capped run is compared with; default `cpu`. */
+  readonly reference?: string;
+  /** Largest ‖θ_here − θ_reference‖ / ‖θ_reference − θ_0‖ accepted after the capped run. */
+  readonly agreement?: number;
 }
 
 /**
  * The `convergence-<problem>` check: after `steps` steps the parameters are finite and within
- * `tolerance` (Euclidean distance) of the problem's minimiser. Stops early when they diverge.
+ * `tolerance` (Euclidean distance) of the problem's minimiser. Stops early when they diverge, and,
+ * with `settleSteps`, once they have stayed within tolerance for that many steps.
  */
 export async function checkConvergence(check: string, env: TrainingEnv, makeProblem: ProblemFactory, settings: ConvergenceSettings): Promise<CheckResult> {
+  if (settings.maxSteps != null && settings.steps > settings.maxSteps) return checkAgreement(check, env, makeProblem, settings, settings.maxSteps);
   return withRun(env, makeProblem, async (trainer, problem) => {
     const initialDistance = await problem.distanceToOptimum();
     const initialLoss = await problem.lossValue();
@@ -192,18 +209,78 @@ export async function checkConvergence(check: string, env: TrainingEnv, makeProb
         return false;
       }
       if (d <= settings.tolerance) firstWithin ??= step;
-      return true;
+      else if (settings.settleSteps != null) firstWithin = null; // left it again: the settling restarts
+      return !(settings.settleSteps != null && firstWithin !== null && step >= firstWithin + settings.settleSteps);
     });
     const distance = await problem.distanceToOptimum();
     const loss = await problem.lossValue();
-    const details = { steps: settings.steps, tolerance: settings.tolerance, initialDistance, initialLoss, finalDistance: distance, finalLoss: loss, firstStepWithinTolerance: firstWithin };
+    const details = {
+      steps: settings.steps,
+      tolerance: settings.tolerance,
+      initialDistance,
+      initialLoss,
+      finalDistance: distance,
+      finalLoss: loss,
+      firstStepWithinTolerance: firstWithin,
+      ...(settings.settleSteps != null ? { settleSteps: settings.settleSteps, stepsTaken: last } : {}),
+    };
     const where = `on ${problem.name} (start ${initialDistance.toPrecision(4)} from the minimiser, loss ${initialLoss.toPrecision(4)})`;
     if (divergedAt !== null) return fail(check, `diverged ${where}: the parameters were not finite after step ${divergedAt}`, details);
     if (!(distance <= settings.tolerance)) {
       return fail(check, `${where}: still ${distance.toPrecision(4)} from the minimiser after ${last} steps, tolerance ${settings.tolerance} (final loss ${loss.toPrecision(4)}); tune the suite's options or steps for this problem`, details);
     }
+    if (last < settings.steps) {
+      return pass(check, `${where}: within tolerance ${settings.tolerance} from step ${firstWithin} and still ${distance.toPrecision(3)} from the minimiser ${settings.settleSteps} steps later (stopped at step ${last} of ${settings.steps})`, details);
+    }
     return pass(check, `${where}: ${distance.toPrecision(3)} from the minimiser after ${settings.steps} steps (tolerance ${settings.tolerance}, first within it at step ${firstWithin})`, details);
   });
+}
+
+/** Parameters at the start and after `steps` steps, and the first step whose parameters were not finite. */
+async function trajectoryEnds(env: TrainingEnv, makeProblem: ProblemFactory, steps: number): Promise<{ start: Float32Array[]; end: Float32Array[]; divergedAt: number | null; name: string }> {
+  return withRun(env, makeProblem, async (trainer, problem) => {
+    const start = await readParameters(problem);
+    let divergedAt = null as number | null;
+    await takeSteps(trainer, problem, stepRng(env.seed), 1, steps, env.curvature, async (step) => {
+      if (!(await readParameters(problem)).every(allFinite)) divergedAt = step;
+      return divergedAt === null;
+    });
+    return { start, end: await readParameters(problem), divergedAt, name: problem.name };
+  });
+}
+
+const euclidean = (a: readonly Float32Array[], b: readonly Float32Array[]) =>
+  Math.sqrt(a.reduce((sum, x, i) => sum + x.reduce((s, v, j) => s + (v - b[i]![j]!) ** 2, 0), 0));
+
+/**
+ * A capped convergence check: `cap` steps on the active backend and on the reference backend
+ * (cpu) from the same start must end within `agreement` of the distance moved of each other. The
+ * reference run makes its own problem and trainer after switching backends, so no tensor crosses
+ * backends (a GPU backend in Node cannot read synchronously), and the active backend is restored.
+ */
+async function checkAgreement(check: string, env: TrainingEnv, makeProblem: ProblemFactory, settings: ConvergenceSettings, cap: number): Promise<CheckResult> {
+  const reference = settings.reference ?? 'cpu';
+  const agreement = settings.agreement ?? 1e-3;
+  const here = tf.getBackend();
+  const mine = await trajectoryEnds(env, makeProblem, cap);
+  if (mine.divergedAt !== null) return fail(check, `diverged on ${mine.name} on ${here}: the parameters were not finite after step ${mine.divergedAt}`, { steps: cap });
+  let theirs: Awaited<ReturnType<typeof trajectoryEnds>>;
+  await tf.setBackend(reference);
+  try {
+    theirs = await trajectoryEnds(env, makeProblem, cap);
+  } finally {
+    await tf.setBackend(here);
+  }
+  const moved = euclidean(theirs.end, theirs.start);
+  const difference = euclidean(mine.end, theirs.end);
+  const startDifference = euclidean(mine.start, theirs.start);
+  const details = { steps: settings.steps, cappedAt: cap, reference, backend: here, agreement, moved, difference, relative: difference / moved, startDifference };
+  const where = `on ${mine.name}, the first ${cap} of ${settings.steps} steps on ${here} and on ${reference}`;
+  if (startDifference !== 0) return fail(check, `${where} started from different parameters (${startDifference.toPrecision(3)} apart)`, details);
+  if (!(difference <= agreement * moved)) {
+    return fail(check, `${where} end ${difference.toPrecision(3)} apart after moving ${moved.toPrecision(3)}: more than ${agreement} of the distance moved`, details);
+  }
+  return pass(check, `${where} end ${difference.toPrecision(3)} apart after moving ${moved.toPrecision(3)} (${(difference / moved).toExponential(2)} of it; ${reference} converges within ${settings.steps})`, details);
 }
 
 /** The `determinism` check: two runs from the same seed take bit-identical parameter trajectories. */
