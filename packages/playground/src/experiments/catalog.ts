@@ -1,6 +1,8 @@
 import { defineExperiment, type ExperimentSpec } from '@precond/core';
 import { gn, lm } from '@precond/optimizer-gauss-newton';
 import { adam, sgd } from '@precond/optimizer-first-order';
+import { kfac } from '@precond/preconditioner-kfac';
+import { shampoo } from '@precond/preconditioner-shampoo';
 import { ntk } from '@precond/probe-ntk';
 import { fourierTarget } from '@precond/task-fourier-target';
 import { modularAddition, paperLearningRate } from '@precond/task-modular-addition';
@@ -38,7 +40,7 @@ function spectralBias(choices: BuildChoices): ExperimentSpec {
   const secondOrder = { task: fourierTarget({ rateWindow: 50 }), settings: { steps: 300, log: { every: 5 } } };
   return defineExperiment({
     name: 'spectral-bias',
-    description: 'E1 (Fig. 3): FFT mode errors of the training residual under GD, Adam, LM (μ = 0.5, 0.1) and GN on the paper’s three-sine target',
+    description: 'E1 (Fig. 3): FFT mode errors of the training residual under GD, Adam, LM (μ = 0.5, 0.1), GN, K-FAC and Shampoo on the paper’s three-sine target',
     task: fourierTarget(),
     settings: { steps: 3000, seeds: [0, 1, 2], log: { every: 25 } },
     ...probes(choices),
@@ -48,6 +50,19 @@ function spectralBias(choices: BuildChoices): ExperimentSpec {
       'lm-0.5': { description: 'Levenberg-Marquardt, μ = 0.5, η = 0.5', optimizer: lm({ mu: 0.5, lr: 0.5 }), ...secondOrder },
       'lm-0.1': { description: 'Levenberg-Marquardt, μ = 0.1, η = 0.5', optimizer: lm({ mu: 0.1, lr: 0.5 }), ...secondOrder },
       gn: { description: 'Gauss-Newton, pseudo-inverse cutoff ε = 1e-7, η = 0.05', optimizer: gn({ epsilon: 1e-7, lr: 0.05 }), ...secondOrder },
+      // K-FAC and Shampoo as experiments/spectral-bias chose them (its README gives the reasons).
+      kfac: {
+        description: 'SGD η = 1 + K-FAC (ggn, λ₀ = 1e-3, adaptive λ and step length every update, inverses every update)',
+        optimizer: sgd({ lr: 1 }),
+        preconditioner: kfac({ damping: 1e-3, inverseUpdateEvery: 1, adaptiveDamping: { every: 1 } }),
+        task: fourierTarget({ rateWindow: 50 }),
+        settings: { steps: 500, log: { every: 5 } },
+      },
+      shampoo: {
+        description: 'SGD η = 0.1 → 0 (50-step warm-up, cosine) + Shampoo (exponent 2, ε = 1e-6, Adam grafting)',
+        optimizer: sgd({ lr: { type: 'cosine', value: 0.1, steps: 3000, warmup: 50 } }),
+        preconditioner: shampoo({ exponent: 2, epsilon: 1e-6, graft: 'adam' }),
+      },
       // The playground's own: LM with the classic adaptive damping (PAPER.md, "Methods": reject a
       // step that raises the loss, shrink μ when the gain ratio ρ > 0.75, grow it when ρ < 0.25),
       // from μ = 0.1 at η = 1. It falls steadily (0.385 to 0.026 in 100 steps on cpu, seed 0), where
