@@ -46,6 +46,7 @@ function program(ctx: CliContext, done: (code: number) => void): Command {
     .option('--checkpoint-every <n>', 'write a checkpoint every n steps (overrides settings.checkpointEvery)')
     .option('--no-report', 'do not write report.html files after the runs')
     .addOption(pluginOption())
+    .option('--jobs <n>', 'runs at a time, each in its own worker process (default: the CPU cores, at most the number of runs; 1 runs them one after another in this process)')
     .action(async (target: string, flags) => done(await (await import('./commands/run.js')).runCommand(target, flags, ctx)));
 
   root

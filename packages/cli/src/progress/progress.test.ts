@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatLoss, formatRate } from './format.js';
-import { runProgress } from './progress.js';
+import { progressBoard, runProgress, stopBoard } from './progress.js';
 
 describe('progress formats', () => {
   it('prints losses with four significant digits, rates with one decimal, durations in two units', () => {
@@ -58,5 +58,40 @@ describe('runProgress without a TTY', () => {
     onEvent({ type: 'end', status: 'completed', step: 10 });
     expect(text).toContain('10/10 loss 5.000e-1');
     expect(text).toContain('[sgd s0] completed at step 10/10');
+  });
+});
+
+describe('runProgress on a shared board (runs in parallel on a TTY)', () => {
+  it('draws one bar per running run and prints the lines of each run above the bars', () => {
+    let text = '';
+    const stream = { write: (s: string) => (text += s), isTTY: true };
+    const sigint = process.listenerCount('SIGINT');
+    const board = progressBoard(stream);
+    let t = 0;
+    const a = runProgress(stream, { label: 'sgd s0', tty: true, board, now: () => t });
+    const b = runProgress(stream, { label: 'adam s1', tty: true, board, now: () => t });
+    a({ type: 'start', location: 'runs/x/sgd-s0', experiment: 'x', variant: 'sgd', seed: 0, steps: 10, startStep: 0 });
+    b({ type: 'start', location: 'runs/x/adam-s1', experiment: 'x', variant: 'adam', seed: 1, steps: 40, startStep: 0 });
+    // The CLI handles Ctrl-C itself (checkpoints first); the board must not add a handler of its own.
+    expect(process.listenerCount('SIGINT')).toBe(sigint);
+    t = 2000;
+    a({ type: 'step', step: 10, steps: 10, loss: 0.5 });
+    b({ type: 'step', step: 20, steps: 40, loss: 0.25 });
+    board.update();
+    // Both bars are on screen at once: 10 steps in 2 s is 5.0 steps/s; 20 in 2 s is 10.0 steps/s, 20 left take 2 s.
+    expect(text).toContain('[sgd s0] ');
+    expect(text).toContain('10/10 loss 5.000e-1 5.0 steps/s eta 0s');
+    expect(text).toContain('20/40 loss 2.500e-1 10.0 steps/s eta 2s');
+    text = '';
+    a({ type: 'end', status: 'completed', step: 10 });
+    b({ type: 'end', status: 'interrupted', step: 20 });
+    stopBoard(board);
+    // A finished run leaves the board; its last state and end line are printed above the bars, by
+    // the next redraw (removing a bar redraws) or when the board stops.
+    expect(text).toContain('[sgd s0] step 10/10 loss 5.000e-1 5.0 steps/s eta 0s\n');
+    expect(text).toContain('[sgd s0] completed at step 10/10 after 2s\n');
+    expect(text).toContain('[adam s1] interrupted at step 20/40 after 2s\n');
+    // The cursor the board hid is shown again.
+    expect(text).toContain('\u001b[?25h');
   });
 });

@@ -19,6 +19,42 @@ export interface ProgressOptions {
   readonly showLocation?: (location: string) => string;
   /** The clock, in milliseconds. */
   readonly now?: () => number;
+  /**
+   * Runs drawn side by side on a terminal: this run's bar joins the board (a cli-progress MultiBar,
+   * see `progressBoard`) and its lines are printed above the bars instead of on the bar's line.
+   */
+  readonly board?: cliProgress.MultiBar;
+}
+
+/** The bar line of a run: `[sgd s0] ████░░ 400/2000 loss 1.234e-2 38.1 steps/s eta 42s`. */
+function barFormat(tag: string): string {
+  return `${tag} {bar} {value}/{total} loss {loss} {rate} steps/s eta {remaining}`;
+}
+
+/**
+ * A board for several runs progressing at once on a terminal: one bar per running run, finished
+ * runs leave their last line above the bars. `stop` when every run has ended.
+ */
+export function progressBoard(stream: ProgressStream): cliProgress.MultiBar {
+  return new cliProgress.MultiBar(
+    {
+      stream: stream as NodeJS.WritableStream,
+      format: '{bar}',
+      barsize: 24,
+      hideCursor: true,
+      clearOnComplete: false,
+      // One Ctrl-C is the CLI's own: it lets the runs checkpoint; the board must not react to it.
+      gracefulExit: false,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+}
+
+/** Print what is waiting above the bars and restore the cursor (after the last run has ended). */
+export function stopBoard(board: cliProgress.MultiBar): void {
+  board.update();
+  board.stop();
 }
 
 /** Where a run stands, derived from the runner's events. */
@@ -52,6 +88,9 @@ export function runProgress(stream: ProgressStream, options: ProgressOptions): (
   let p: Progress | undefined;
   let lastLine = 0;
   let bar: cliProgress.SingleBar | undefined;
+  const board = options.tty ? options.board : undefined;
+  // With a board, lines queue above the bars (drawn at its next refresh); otherwise they go straight out.
+  const print = (text: string) => (board ? board.log(text) : stream.write(text));
 
   const line = (state: Progress) => {
     const rate = rateOf(state, now());
@@ -69,12 +108,14 @@ export function runProgress(stream: ProgressStream, options: ProgressOptions): (
         p = { steps: event.steps, startStep: event.startStep, step: event.startStep, loss: undefined, startedAt: now() };
         lastLine = now();
         const from = event.startStep > 0 ? `resuming at step ${event.startStep}/${event.steps}` : `${event.steps} steps`;
-        stream.write(`${tag} ${from} → ${show(event.location)}\n`);
-        if (options.tty) {
+        print(`${tag} ${from} → ${show(event.location)}\n`);
+        if (board) {
+          bar = board.create(event.steps, event.startStep, payload(p), { format: barFormat(tag) });
+        } else if (options.tty) {
           bar = new cliProgress.SingleBar(
             {
               stream: stream as NodeJS.WritableStream,
-              format: `${tag} {bar} {value}/{total} loss {loss} {rate} steps/s eta {remaining}`,
+              format: barFormat(tag),
               barsize: 24,
               hideCursor: true,
               clearOnComplete: false,
@@ -107,15 +148,20 @@ export function runProgress(stream: ProgressStream, options: ProgressOptions): (
         // Without a start the run failed while being composed; the caller prints that error once.
         if (!p) return;
         p.step = event.step;
-        if (bar) {
+        if (board && bar) {
+          // The bar leaves the board; its last state stays as a line above the others.
+          board.remove(bar);
+          bar = undefined;
+          print(`${line(p)}\n`);
+        } else if (bar) {
           bar.update(event.step, payload(p));
           bar.stop();
           bar = undefined;
         } else {
-          stream.write(`${line(p)}\n`);
+          print(`${line(p)}\n`);
         }
         const took = formatDuration((now() - p.startedAt) / 1000);
-        stream.write(`${tag} ${event.status} at step ${event.step}/${p.steps} after ${took}\n`);
+        print(`${tag} ${event.status} at step ${event.step}/${p.steps} after ${took}\n`);
         p = undefined;
         break;
       }

@@ -129,6 +129,20 @@ describe('runVariant', () => {
     });
   }
 
+  it('lets the event loop run during a run, so an abort from a timer or signal handler is honoured', async () => {
+    // Every await of a step resolves at once on cpu with a memory store, so without turns given to
+    // the event loop this timer would only fire after all 100,000 steps.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 100);
+    const { store, out } = await run({ overrides: { steps: 100_000 }, signal: controller.signal });
+    clearTimeout(timer);
+    expect(out.status).toBe('interrupted');
+    expect(out.step).toBeGreaterThan(0);
+    expect(out.step).toBeLessThan(100_000);
+    const record = await readRunRecord(await store.open(out.location));
+    expect(record.last_checkpoint).toBe(out.step);
+  });
+
   it('marks a run failed on a NaN loss and keeps the metrics written so far', async () => {
     // lr 50 on this quadratic (largest curvature ≈ 1-4) makes every step overshoot by a growing
     // factor, so the loss overflows float32 after a few dozen steps.
