@@ -18,7 +18,14 @@ export function scaleByLearningRate(schedule: LearningRateInput): GradientTransf
     init: () => ({}),
     update(updates, _state, ctx) {
       const eta = scheduleValue(lr, ctx.count);
-      return { updates: tf.tidy(() => updates.map((u) => tf.mul(u, -eta))), state: {} };
+      // One scalar for all parameters (a plain number would become a new tensor per parameter).
+      return {
+        updates: tf.tidy(() => {
+          const scale = tf.scalar(-eta);
+          return updates.map((u) => tf.mul(u, scale));
+        }),
+        state: {},
+      };
     },
   };
 }
