@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Times the curvature engine at the paper's E1 and E3 sizes on one backend (README, "Timings").
 // Runs against the built packages (nn may not depend on runtime-node, so this is a script):
-//   pnpm --filter @precond/core --filter @precond/runtime-node --filter @precond/nn build
+//   pnpm --filter @precond/core --filter @precond/runtime-node --filter @precond/linalg --filter @precond/nn build
 //   node packages/nn/scripts/curvature-timings.mjs cpu     (or wasm)
 import { performance } from 'node:perf_hooks';
 import { useBackend } from '../../runtime-node/dist/index.js';
 import { Rng, mseLoss } from '../../core/dist/index.js';
+import { gram64 } from '../../linalg/dist/index.js';
 import * as nn from '../dist/index.js';
 
 const backend = process.argv[2] ?? 'wasm';
@@ -100,7 +101,7 @@ for (const problem of [e1(), e3()]) {
     j.dispose();
     capture.dispose();
   }, reps);
-  const gramSub = await time(() => nn.gram64(jValues.subarray(0, sub * P), sub, P), sub === m ? reps : 1);
+  const gramSub = await time(() => gram64(jValues.subarray(0, sub * P), sub, P), sub === m ? reps : 1);
   const scale = (m / sub) ** 2;
   report(problem.name, 'dense route: J + read back + float64 Gram', formJ + gramSub * scale, sub === m ? '' : `(float64 part measured on ${sub} rows, ×${scale.toFixed(0)})`);
 

@@ -28,6 +28,6 @@ export { curvatureOf, jvpByDoubleVjp } from './curvature/rules.js';
 export * from './curvature/capture.js';
 export * from './curvature/linearization.js';
 export * from './curvature/jacobian.js';
-export { gram64, addGram64, addAffineGram64, mirrorUpperTriangle } from './curvature/gram64.js';
+export { addGram64, addAffineGram64, mirrorUpperTriangle } from './curvature/gram64.js';
 export * from './curvature/output-hessian.js';
 export * from './curvature/context.js';

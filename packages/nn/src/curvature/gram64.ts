@@ -1,30 +1,57 @@
+import { gram64 as ntGram64, matMul64 } from '@precond/linalg';
 import type { HostMatrix } from './layer-curvature.js';
 
 // Float64 accumulation on the CPU of Gram matrices whose factors were computed in float32 on the
 // device. PAPER.md, "Numerical facts": a Gram formed in float32 loses NTK eigenvalues below about
 // 1e-7 of the largest; formed in float64 from the float32 factors it resolves them to about 1e-13.
 // A product of two float32 numbers is exact in float64 (24 + 24 significant bits ≤ 53), so only the
-// summation rounds, at float64 precision.
+// summation rounds, at float64 precision. The dot products run on @precond/linalg's float64 NT
+// kernel (`gram64`, `matMul64`: WebAssembly SIMD where available, its JavaScript loops elsewhere);
+// this file only arranges them: structured weights, skipped sample pairs, sparse columns.
 
 /** `values` as float64, copied once so that inner loops do not convert element by element. */
 export function toFloat64(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values);
 }
 
-/** Rows of the `s` tiles kept in cache while the `r` rows stream past: 128 rows of 100 float64 are 100 KB, within L2. */
-const TILE_ROWS = 128;
+/**
+ * Above this many rows the Gram of a whole matrix is not formed as one temporary (`rows²` float64:
+ * 32 MB at 2048): products are taken a group of rows at a time instead.
+ */
+const WHOLE_GRAM_MAX_ROWS = 2048;
 
 /**
- * `gram[r, s] += c(r, s) · ⟨M_r, M_s⟩` for every `s ≥ r`, for `M` the `rows × cols` row-major
- * float64 matrix `m`, with `c(r, s) = weights[⌊r/k⌋·samples + ⌊s/k⌋]` (k = `rowsPerSample`; the
- * weights must be symmetric), or 1 without weights. Writes some entries below the diagonal as
- * well; callers mirror the upper triangle at the end. Tiled (TILE_ROWS rows of `s`) with a 4 × 4
- * block of dot products per pass over the columns: 8 loads feed 16 multiply-adds held in
- * registers (about 3× the 2 × 4 block it replaced in V8, and 2-3× one dot product at a time
- * before that). Blocks whose weights are all zero are skipped. Mostly-zero matrices go column by
- * column instead.
+ * Rows of `M` per product in the grouped route: each group is multiplied against the rows it pairs
+ * with, copied into one operand (`partners·cols` numbers, and linalg packs them once more, for
+ * `group·partners·cols` multiply-adds). 16 rows keep those copies near a tenth of the work and,
+ * with one sample of E3's k = 23 rows per group, the skipped sample pairs (one-hot inputs share a
+ * token in 2 of 23 pairs) as fine-grained as the samples themselves.
  */
-function addWeightedRowProducts(gram: Float64Array, m: Float64Array, rows: number, cols: number, weights: Float64Array | null, rowsPerSample: number): void {
+const GROUP_ROWS = 16;
+
+/** The grouped route runs when its products cover under this share of the `rows²/2` of the whole Gram. */
+const GROUPED_MAX_SHARE = 0.7;
+
+/** `values` as a float32 or float64 array (what linalg's `gram64` reads), converting other arrays once. */
+function floatValues(values: ArrayLike<number>): Float32Array | Float64Array {
+  return values instanceof Float32Array || values instanceof Float64Array ? values : Float64Array.from(values);
+}
+
+/**
+ * `gram[r, s] += c(r, s) · ⟨M_r, M_s⟩` for every `s ≥ r`, for `M` the `rows × cols` row-major matrix
+ * `m` (float32 or float64), with `c(r, s) = weights[⌊r/k⌋·samples + ⌊s/k⌋]` (k = `rowsPerSample`;
+ * the weights must be symmetric), or 1 without weights. The dot products run on linalg's float64
+ * NT kernel (WebAssembly SIMD where the platform has it, plain JavaScript elsewhere), by one of:
+ * - whole: `M Mᵀ` at once (linalg's `gram64`), then weighted entry by entry;
+ * - grouped: for each group of samples, its rows times the rows of the samples `j ≥` its first
+ *   that pair with one of its samples with a non-zero weight (one-hot inputs: those that share a
+ *   token), gathered into one operand, so zero-weight pairs cost nothing; also the route for
+ *   matrices too large for a whole temporary Gram;
+ * - by column, for mostly-zero matrices (an output layer's G).
+ * Writes some entries below the diagonal as well; callers mirror the upper triangle at the end.
+ */
+function addWeightedRowProducts(gram: Float64Array, m: Float32Array | Float64Array, rows: number, cols: number, weights: Float64Array | null, rowsPerSample: number): void {
+  if (rows === 0 || cols === 0) return;
   const k = rowsPerSample;
   const samples = rows / k;
   const columns = sparseColumns(m, rows, cols);
@@ -33,97 +60,121 @@ function addWeightedRowProducts(gram: Float64Array, m: Float64Array, rows: numbe
     addSparseColumnProducts(gram, rows, columns, weight);
     return;
   }
-  // weightRow[r] = the offset of row r's sample in the weights, weightCol[s] = s's sample.
-  const weightRow = new Int32Array(rows);
-  const weightCol = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const i = Math.floor(r / k);
-    weightRow[r] = i * samples;
-    weightCol[r] = i;
+  const plan = planGram(rows, weights, k);
+  if (plan.route === 'whole') addWholeGram(gram, ntGram64(m, rows, cols).data, rows, weights, k);
+  else addGroupedProducts(gram, toFloat64(m), rows, cols, weights, k, plan);
+}
+
+/** How `addWeightedRowProducts` forms the row products of a dense matrix. */
+export interface GramPlan {
+  readonly route: 'whole' | 'grouped';
+  /** Samples per group of the grouped route. */
+  readonly groupSamples: number;
+  /** Per group, the samples `j ≥` its first that pair with it with a non-zero weight. */
+  readonly partners: readonly Int32Array[];
+}
+
+/**
+ * The route for `rows` rows of `rowsPerSample` rows per sample and these sample-pair weights: the
+ * grouped one when the whole Gram would be too large a temporary or when the pairs it skips leave
+ * under `GROUPED_MAX_SHARE` of the whole one's `rows(rows + 1)/2` products.
+ */
+export function planGram(rows: number, weights: Float64Array | null, rowsPerSample: number): GramPlan {
+  const k = rowsPerSample;
+  const samples = rows / k;
+  const groupSamples = Math.max(1, Math.ceil(GROUP_ROWS / k));
+  const partners = pairedSamples(weights, samples, groupSamples);
+  let groupedWork = 0;
+  partners.forEach((list, group) => {
+    groupedWork += Math.min(groupSamples, samples - group * groupSamples) * k * list.length * k;
+  });
+  const whole = rows <= WHOLE_GRAM_MAX_ROWS && groupedWork >= (GROUPED_MAX_SHARE * (rows * (rows + 1))) / 2;
+  return { route: whole ? 'whole' : 'grouped', groupSamples, partners };
+}
+
+/**
+ * For each group of `groupSamples` consecutive samples, the samples `j ≥` the group's first whose
+ * weight against one of the group's samples is non-zero (all of them without weights), ascending.
+ */
+function pairedSamples(weights: Float64Array | null, samples: number, groupSamples: number): Int32Array[] {
+  const lists: Int32Array[] = [];
+  const scratch = new Int32Array(samples);
+  for (let i0 = 0; i0 < samples; i0 += groupSamples) {
+    const i1 = Math.min(i0 + groupSamples, samples);
+    let count = 0;
+    for (let j = i0; j < samples; j++) {
+      let paired = weights === null;
+      for (let i = i0; i < i1 && !paired; i++) paired = weights![i * samples + j] !== 0;
+      if (paired) scratch[count++] = j;
+    }
+    lists.push(scratch.slice(0, count));
   }
-  const rows4 = rows - (rows % 4);
-  const block = new Float64Array(16);
-  for (let s0 = 0; s0 < rows; s0 += TILE_ROWS) {
-    const sEnd = Math.min(s0 + TILE_ROWS, rows);
-    const sEnd4 = Math.min(sEnd, rows4);
-    for (let r = 0; r < sEnd; r += 4) {
-      if (r + 4 > rows) {
-        // The last one to three rows, each against every s ≥ r of the tile.
-        for (let ra = r; ra < rows; ra++) addRowAgainstTile(gram, m, rows, cols, weights, weightRow, weightCol, ra, Math.max(s0, ra), sEnd);
-        break;
-      }
-      let s = Math.max(s0, r);
-      for (; s < sEnd4; s += 4) {
-        if (weights) {
-          let any = 0;
-          for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++) any += weights[weightRow[r + a]! + weightCol[s + b]!] !== 0 ? 1 : 0;
-          if (any === 0) continue;
-        }
-        rowBlockProducts(m, r * cols, s * cols, cols, block);
-        for (let a = 0; a < 4; a++) {
-          const g = (r + a) * rows + s;
-          if (weights) {
-            const wr = weightRow[r + a]!;
-            for (let b = 0; b < 4; b++) gram[g + b]! += weights[wr + weightCol[s + b]!]! * block[a * 4 + b]!;
-          } else {
-            for (let b = 0; b < 4; b++) gram[g + b]! += block[a * 4 + b]!;
-          }
-        }
-      }
-      // The last one to three columns of the matrix (past rows4), for the four rows.
-      for (; s < sEnd; s++) {
-        for (let ra = r; ra < r + 4; ra++) addRowAgainstTile(gram, m, rows, cols, weights, weightRow, weightCol, ra, s, s + 1);
-      }
+  return lists;
+}
+
+/**
+ * `gram[r, s] += c(r, s) · products[r, s]` for `s ≥ r`, from the whole `rows × rows` product matrix,
+ * a sample's k columns at a time (one weight each).
+ */
+function addWholeGram(gram: Float64Array, products: Float64Array, rows: number, weights: Float64Array | null, k: number): void {
+  const samples = rows / k;
+  for (let r = 0; r < rows; r++) {
+    const offset = r * rows;
+    const i = Math.floor(r / k);
+    for (let j = i; j < samples; j++) {
+      const w = weights ? weights[i * samples + j]! : 1;
+      if (w === 0) continue;
+      const end = offset + (j + 1) * k;
+      for (let e = offset + Math.max(r, j * k); e < end; e++) gram[e]! += w * products[e]!;
     }
   }
 }
 
 /**
- * The 4 × 4 dot products of rows `p…p+3` (offset `p`) and `q…q+3` (offset `q`) of `m`, `cols`
- * apart, into `block` (row-major). A function of its own, so that its sixteen accumulators and
- * eight operands are all that V8 has to keep in registers.
+ * The grouped route of `addWeightedRowProducts`: per group, one product `P · M_groupᵀ` on linalg's
+ * `matMul64`, with `P` the rows of the group's paired samples (copied a sample's k rows at a time),
+ * added with the weights into `gram` where `s ≥ r`. `matMul64` takes its right operand as
+ * `M_groupᵀ` (`cols × 16`) and transposes it back for its NT kernel: small copies against the
+ * `|P|·16·cols` multiply-adds.
  */
-function rowBlockProducts(m: Float64Array, p: number, q: number, cols: number, block: Float64Array): void {
-  const p1 = p + cols, p2 = p1 + cols, p3 = p2 + cols;
-  const q1 = q + cols, q2 = q1 + cols, q3 = q2 + cols;
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  for (let t = 0; t < cols; t++) {
-    const x0 = m[p + t]!, x1 = m[p1 + t]!, x2 = m[p2 + t]!, x3 = m[p3 + t]!;
-    const y0 = m[q + t]!, y1 = m[q1 + t]!, y2 = m[q2 + t]!, y3 = m[q3 + t]!;
-    c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-    c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-    c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-    c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
-  }
-  block[0] = c00; block[1] = c01; block[2] = c02; block[3] = c03;
-  block[4] = c10; block[5] = c11; block[6] = c12; block[7] = c13;
-  block[8] = c20; block[9] = c21; block[10] = c22; block[11] = c23;
-  block[12] = c30; block[13] = c31; block[14] = c32; block[15] = c33;
-}
-
-/** `gram[r, s] += c(r, s) · ⟨M_r, M_s⟩` for one row r and `s` in `[from, to)`, one dot product at a time. */
-function addRowAgainstTile(
+function addGroupedProducts(
   gram: Float64Array,
   m: Float64Array,
   rows: number,
   cols: number,
   weights: Float64Array | null,
-  weightRow: Int32Array,
-  weightCol: Int32Array,
-  r: number,
-  from: number,
-  to: number,
+  k: number,
+  { groupSamples, partners }: GramPlan,
 ): void {
-  const p = r * cols;
-  for (let s = from; s < to; s++) {
-    const w = weights ? weights[weightRow[r]! + weightCol[s]!]! : 1;
-    if (w === 0) continue;
-    const q = s * cols;
-    let dot = 0;
-    for (let t = 0; t < cols; t++) dot += m[p + t]! * m[q + t]!;
-    gram[r * rows + s]! += w * dot;
-  }
+  const samples = rows / k;
+  const sampleSize = k * cols;
+  partners.forEach((paired, group) => {
+    if (paired.length === 0) return;
+    const i0 = group * groupSamples;
+    const i1 = Math.min(i0 + groupSamples, samples);
+    const first = i0 * k;
+    const groupRows = (i1 - i0) * k;
+    const pairedRows = paired.length * k;
+    const p = new Float64Array(pairedRows * cols);
+    paired.forEach((j, q) => p.set(m.subarray(j * sampleSize, (j + 1) * sampleSize), q * sampleSize));
+    const groupT = new Float64Array(cols * groupRows);
+    for (let a = 0; a < groupRows; a++) {
+      const source = (first + a) * cols;
+      for (let c = 0; c < cols; c++) groupT[c * groupRows + a] = m[source + c]!;
+    }
+    // products[t, a] = ⟨P_t, M_(first + a)⟩.
+    const products = matMul64({ rows: pairedRows, cols, data: p }, { rows: cols, cols: groupRows, data: groupT }).data;
+    for (let a = 0; a < groupRows; a++) {
+      const r = first + a;
+      const i = Math.floor(r / k);
+      const offset = r * rows;
+      paired.forEach((j, q) => {
+        const w = weights ? weights[i * samples + j]! : 1;
+        if (w === 0) return;
+        for (let c = Math.max(0, r - j * k); c < k; c++) gram[offset + j * k + c]! += w * products[(q * k + c) * groupRows + a]!;
+      });
+    }
+  });
 }
 
 /** The non-zero entries of one column: their rows, ascending, and values. */
@@ -138,7 +189,7 @@ interface SparseColumn {
  * The eighth allows for the scattered writes. An output layer with k outputs has one non-zero
  * per row of G (`g_(i,c) = e_c` times a scale), so E3's last layer takes 1/k² of the dense work.
  */
-function sparseColumns(m: Float64Array, rows: number, cols: number): SparseColumn[] | null {
+function sparseColumns(m: Float32Array | Float64Array, rows: number, cols: number): SparseColumn[] | null {
   const counts = new Int32Array(cols);
   for (let r = 0; r < rows; r++) {
     for (let t = 0; t < cols; t++) if (m[r * cols + t] !== 0) counts[t]!++;
@@ -177,10 +228,11 @@ function addSparseColumnProducts(gram: Float64Array, size: number, columns: read
 /**
  * Adds `M Mᵀ` to the upper triangle (`s ≥ r`) of `gram` (`rows × rows`, row-major), for `M` the
  * `rows × cols` row-major matrix `values`, summing in float64. Entries below the diagonal may be
- * written too: mirror the upper triangle when done (`mirrorUpperTriangle`).
+ * written too: mirror the upper triangle when done (`mirrorUpperTriangle`). For `M Mᵀ` alone, use
+ * `gram64` from `@precond/linalg`.
  */
 export function addGram64(gram: Float64Array, values: ArrayLike<number>, rows: number, cols: number): void {
-  addWeightedRowProducts(gram, toFloat64(values), rows, cols, null, 1);
+  addWeightedRowProducts(gram, floatValues(values), rows, cols, null, 1);
 }
 
 /**
@@ -197,15 +249,18 @@ export function addAffineGram64(gram: Float64Array, factor: HostMatrix, probeGra
   const m = probeGradient.rows;
   const d = factor.cols;
   const n = m / k;
-  // A: one factor row per sample (row i·k of the factor), in float64.
-  const a = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) a[i * d + t] = factor.values[i * k * d + t]!;
+  // A: one factor row per sample (row i·k of the factor); with k = 1, the factor itself.
+  let a: Float32Array | Float64Array;
+  if (k === 1 && factor.values instanceof Float32Array) {
+    a = factor.values;
+  } else {
+    a = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) a[i * d + t] = factor.values[i * k * d + t]!;
+  }
   // ⟨a_i, a_j⟩ + [bias], both triangles (the weights of the G Gᵀ pass are looked up either way).
-  const sampleProducts = new Float64Array(n * n);
-  if (hasBias) sampleProducts.fill(1);
-  if (d > 0) addWeightedRowProducts(sampleProducts, a, n, d, null, 1);
-  mirrorUpperTriangle(sampleProducts, n);
-  addWeightedRowProducts(gram, toFloat64(probeGradient.values), m, probeGradient.cols, sampleProducts, k);
+  const sampleProducts = d > 0 ? ntGram64(a, n, d).data : new Float64Array(n * n);
+  if (hasBias) for (let e = 0; e < sampleProducts.length; e++) sampleProducts[e]! += 1;
+  addWeightedRowProducts(gram, floatValues(probeGradient.values), m, probeGradient.cols, sampleProducts, k);
 }
 
 /**
@@ -224,12 +279,4 @@ export function mirrorUpperTriangle(gram: Float64Array, size: number): void {
       }
     }
   }
-}
-
-/** `M Mᵀ` in float64 for a row-major `rows × cols` float32 matrix `M` (the dense route to the NTK Gram). */
-export function gram64(values: ArrayLike<number>, rows: number, cols: number): Float64Array {
-  const gram = new Float64Array(rows * rows);
-  addGram64(gram, values, rows, cols);
-  mirrorUpperTriangle(gram, rows);
-  return gram;
 }
