@@ -32,3 +32,4 @@ export { BatchSampler } from './runner/batches.js';
 export { z } from 'zod';
 export * from './backend/conformance.js';
 export * from './backend/cpu-fallback-kernels.js';
+export * from './backend/transposing-batch-mat-mul.js';

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hostValuesOf, rememberHostValues } from './host-values.js';
+import { stateValuesSync } from './state.js';
 
 /**
  * Float64 arrays inside a `State`, exactly. A state holds tensors (saved as safetensors F32, I32 or
@@ -16,7 +18,9 @@ export function float64ToTensor(values: Float64Array, shape: readonly number[] =
   for (let i = 0; i < values.length; i++) view.setFloat64(8 * i, values[i]!, true);
   // DataView wrote little-endian bytes; read the words back the same way on any host.
   for (let i = 0; i < words.length; i++) words[i] = view.getInt32(4 * i, true);
-  return tf.tensor(words, [...shape, 2], 'int32');
+  const t = tf.tensor(words, [...shape, 2], 'int32');
+  rememberHostValues(t, words);
+  return t;
 }
 
 function wordsToFloat64(words: Int32Array): Float64Array {
@@ -33,14 +37,22 @@ function checkWords(t: tf.Tensor, what: string): void {
   }
 }
 
-/** The float64 values `float64ToTensor` stored in `t`; `what` names the state entry in errors. */
+/**
+ * The float64 values `float64ToTensor` stored in `t`; `what` names the state entry in errors. The
+ * words are read from the host array when the state module made `t` (`stateValuesSync`), else with
+ * an awaited `data()`.
+ */
 export async function float64FromTensor(t: tf.Tensor, what: string): Promise<Float64Array> {
   checkWords(t, what);
-  return wordsToFloat64((await t.data()) as Int32Array);
+  return wordsToFloat64((hostValuesOf(t) ?? (await t.data())) as Int32Array);
 }
 
-/** The synchronous form of `float64FromTensor`, for backends that read synchronously (cpu, wasm). */
+/**
+ * The synchronous form of `float64FromTensor`, for `setState`: exact on every backend, WebGPU
+ * included, for the tensors a state holds (made by `float64ToTensor` or `deserializeState`, whose
+ * words are read on the host); any other tensor is read with `dataSync()` (see `stateValuesSync`).
+ */
 export function float64FromTensorSync(t: tf.Tensor, what: string): Float64Array {
   checkWords(t, what);
-  return wordsToFloat64(t.dataSync() as Int32Array);
+  return wordsToFloat64(stateValuesSync(t, what) as Int32Array);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
-import { deserializeState, disposeState, serializeState, stateTensors } from './state.js';
+import { deserializeState, disposeState, serializeState, stateTensors, stateValuesSync } from './state.js';
 
 describe('safetensors', () => {
   it('writes the standard layout: u64 LE header length, JSON header, aligned little-endian data', () => {
@@ -75,5 +75,26 @@ describe('float64 in a state', () => {
     expect(Object.is(float64FromTensorSync(back, 'p/k')[1], -0)).toBe(true);
     expect(() => float64FromTensorSync(tf.zeros([3]), 'p/bad')).toThrow('p/bad: expected float64 data as an int32 tensor [..., 2] of words, got float32 [3]');
     tf.dispose([t, back]);
+  });
+
+  it('decodes state tensors from their host copy, not the backend, so setState works where reads are async only', async () => {
+    const { float64ToTensor, float64FromTensor, float64FromTensorSync } = await import('./float64.js');
+    const values = new Float64Array([Math.E, -0, 2 ** -1074]);
+    const encoded = float64ToTensor(values);
+    const { json, tensors } = await serializeState({ k: encoded, w: tf.tensor([0.5, -1.25]) }, 'p');
+    const back = deserializeState(json, decodeSafetensors(encodeSafetensors(tensors)).tensors);
+    const [k, w] = [back.k as tf.Tensor, back.w as tf.Tensor];
+    // A disposed tensor cannot be read from any backend (dataSync throws "Tensor is disposed"), so
+    // values that still come back were read from the host copy the state module made them from.
+    tf.dispose([encoded, k, w]);
+    expect(new Uint8Array(float64FromTensorSync(encoded, 'p/k').buffer)).toEqual(new Uint8Array(values.buffer));
+    expect(new Uint8Array(float64FromTensorSync(k, 'p/k').buffer)).toEqual(new Uint8Array(values.buffer));
+    expect(new Uint8Array((await float64FromTensor(k, 'p/k')).buffer)).toEqual(new Uint8Array(values.buffer));
+    expect(Array.from(stateValuesSync(w, 'p/w'))).toEqual([0.5, -1.25]);
+    // Any other tensor is read from the backend; a failed read names the state entry.
+    const other = tf.tensor([3, 4]);
+    expect(Array.from(stateValuesSync(other, 'p/other'))).toEqual([3, 4]);
+    other.dispose();
+    expect(() => stateValuesSync(other, 'p/other')).toThrow(/^p\/other: backend '\w+' cannot read this state tensor synchronously \(Tensor is disposed\.\)/);
   });
 });

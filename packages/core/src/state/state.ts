@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hostValuesOf, rememberHostValues, type HostValues } from './host-values.js';
 import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafetensorsDtype } from './safetensors.js';
 
 /**
@@ -85,7 +86,10 @@ export function deserializeState(json: unknown, tensors: Record<string, RawTenso
         const raw = tensors[o.$tensor];
         if (!raw) throw new Error(`saved state refers to tensor '${o.$tensor}', which the checkpoint does not hold`);
         const dtype = raw.dtype === 'I32' ? 'int32' : raw.dtype === 'BOOL' ? 'bool' : 'float32';
-        return tf.tensor(raw.data as Float32Array, raw.shape, dtype);
+        const t = tf.tensor(raw.data as Float32Array, raw.shape, dtype);
+        // setState may decode it synchronously: stateValuesSync reads this array, not the backend.
+        if (raw.data instanceof Float32Array || raw.data instanceof Int32Array || raw.data instanceof Uint8Array) rememberHostValues(t, raw.data);
+        return t;
       }
       if (typeof o.$number === 'string') return Number(o.$number);
       const out: State = {};
@@ -95,6 +99,26 @@ export function deserializeState(json: unknown, tensors: Record<string, RawTenso
     return v as StateValue;
   };
   return walk(json) as State;
+}
+
+/**
+ * The values of a state tensor, synchronously, for `setState` (synchronous in every contract). A
+ * tensor made by `deserializeState` or `float64ToTensor` is read from the host array it was made
+ * from, never from the backend, so this works on every backend, WebGPU included. Any other tensor
+ * is read with `dataSync()`, which backends that cannot read synchronously (WebGPU in Node) refuse:
+ * the error then names `what` (the state entry) and says which tensors can be read.
+ */
+export function stateValuesSync(t: tf.Tensor, what: string): HostValues {
+  const host = hostValuesOf(t);
+  if (host) return host;
+  try {
+    return t.dataSync() as HostValues;
+  } catch (error) {
+    throw new Error(
+      `${what}: backend '${tf.getBackend()}' cannot read this state tensor synchronously (${(error as Error).message}); ` +
+        'setState reads tensors made by deserializeState or float64ToTensor from the host, and others only on backends that read synchronously (cpu, wasm)',
+    );
+  }
 }
 
 /** Save a set of named tensors (parameters) as safetensors bytes. */
@@ -108,4 +132,5 @@ export async function tensorsToSafetensors(named: ReadonlyArray<{ name: string; 
 }
 
 export { decodeSafetensors, encodeSafetensors };
+export type { HostValues };
 export type { RawTensor, SafetensorsDtype };

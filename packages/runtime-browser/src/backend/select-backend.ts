@@ -1,7 +1,7 @@
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkBackend } from '@precond/core';
-import { registerCpuFallbackKernels, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
+import { registerCpuFallbackKernels, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 import './register-backends.js';
 import { detectWebGPU } from './webgpu-detect.js';
 
@@ -144,6 +144,7 @@ async function loadBackend(name: BrowserBackendName, options: SelectBrowserBacke
       if (options.wasmPaths !== undefined && tf.findBackend('wasm') === null) wasm.setWasmPaths(options.wasmPaths as string | Record<string, string>);
       if (tf.findBackendFactory('wasm') === null) return { ok: false, reason: "backend 'wasm': @tensorflow/tfjs-backend-wasm loaded but did not register" };
       registerCpuFallbackKernels('wasm', WASM_CPU_FALLBACK_KERNELS);
+      registerTransposingBatchMatMul('wasm');
       return { ok: true, version: wasm.version_wasm, package: '@tensorflow/tfjs-backend-wasm' };
     }
   }

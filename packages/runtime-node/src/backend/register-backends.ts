@@ -4,6 +4,8 @@
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerCpuFallbackKernels, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
+import { registerCpuFallbackKernels, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 
 registerCpuFallbackKernels('wasm', WASM_CPU_FALLBACK_KERNELS);
+// wasm multiplies transposed operands in a slow loop: transpose explicitly, then take its fast path.
+registerTransposingBatchMatMul('wasm');
