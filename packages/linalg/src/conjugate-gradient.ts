@@ -34,18 +34,20 @@ export interface ConjugateGradientResult {
  * (PAPER.md, "How the systems are solved").
  *
  * Tensor math runs on the active tfjs backend in float32; the scalars (α, β, norms) are read back
- * and kept in float64, two reads per iteration. Every intermediate tensor is disposed.
+ * and kept in float64, two awaited reads per iteration (`pᵀAp`, then `rᵀz` and `rᵀr` together), so
+ * it runs on backends that cannot read synchronously (WebGPU). Every intermediate tensor is
+ * disposed, also when the operator throws.
  *
  * @example
  * const A = tf.tensor2d([[4, 1], [1, 3]]);
- * const op = ([v]: tf.Tensor[]) => [tf.matMul(A, tf.reshape(v!, [2, 1])).reshape([2])];
- * const { x } = conjugateGradient(op, [tf.tensor1d([1, 2])]); // x ≈ [1/11, 7/11]
+ * const op = ([v]: tf.Tensor[]) => [tf.reshape(tf.matMul(A, tf.reshape(v!, [2, 1])), [2])];
+ * const { x } = await conjugateGradient(op, [tf.tensor1d([1, 2])]); // x ≈ [1/11, 7/11]
  */
-export function conjugateGradient(
+export async function conjugateGradient(
   operator: LinearOperator,
   b: readonly tf.Tensor[],
   options: ConjugateGradientOptions = {},
-): ConjugateGradientResult {
+): Promise<ConjugateGradientResult> {
   const unknowns = b.reduce((s, t) => s + t.size, 0);
   const tolerance = options.tolerance ?? 1e-6;
   const maxIterations = options.maxIterations ?? unknowns;
@@ -61,74 +63,81 @@ export function conjugateGradient(
     });
   }
   const bList = [...b];
-  const [bb] = listDots([[bList, bList]]);
+  const [bb] = await listDots([[bList, bList]]);
   const bNorm = Math.sqrt(bb!);
   if (bNorm === 0) {
     // The solution of A x = 0 for positive definite A is x = 0.
     return { x: bList.map((t) => tf.zerosLike(t)), iterations: 0, residualNorm: 0, relativeResidualNorm: 0, converged: true, stopReason: 'converged' };
   }
 
-  let x: tf.Tensor[];
-  let r: tf.Tensor[];
-  if (x0) {
-    x = x0.map((t) => tf.clone(t));
-    r = tf.tidy(() => {
-      const ax = applyOperator(operator, x, 'conjugateGradient: operator');
-      return bList.map((bi, i) => tf.sub(bi, ax[i]!));
-    });
-  } else {
-    x = bList.map((t) => tf.zerosLike(t));
-    r = bList.map((t) => tf.clone(t));
-  }
   const precondition = (res: tf.Tensor[]): tf.Tensor[] =>
     options.preconditioner ? tf.tidy(() => applyOperator(options.preconditioner!, res, 'conjugateGradient: preconditioner')) : res.map((t) => tf.clone(t));
-  let z = precondition(r);
-  let [rz, rr] = listDots([[r, z], [r, r]]) as [number, number];
-  let p = z.map((t) => tf.clone(t));
+  // The iteration's lists; whatever is live when an operator or a read throws is disposed there.
+  let x: tf.Tensor[] = [];
+  let r: tf.Tensor[] = [];
+  let z: tf.Tensor[] = [];
+  let p: tf.Tensor[] = [];
+  let ap: tf.Tensor[] = [];
+  try {
+    if (x0) {
+      x = x0.map((t) => tf.clone(t));
+      r = tf.tidy(() => {
+        const ax = applyOperator(operator, x, 'conjugateGradient: operator');
+        return bList.map((bi, i) => tf.sub(bi, ax[i]!));
+      });
+    } else {
+      x = bList.map((t) => tf.zerosLike(t));
+      r = bList.map((t) => tf.clone(t));
+    }
+    z = precondition(r);
+    let [rz, rr] = (await listDots([[r, z], [r, r]])) as [number, number];
+    p = z.map((t) => tf.clone(t));
 
-  let iterations = 0;
-  let stopReason: ConjugateGradientResult['stopReason'] = 'max-iterations';
-  if (Math.sqrt(rr) <= tolerance * bNorm) stopReason = 'converged';
-  while (stopReason !== 'converged' && iterations < maxIterations) {
-    const ap = tf.tidy(() => applyOperator(operator, p, 'conjugateGradient: operator'));
-    const [pAp] = listDots([[p, ap]]) as [number];
-    if (!(pAp > 0)) {
-      ap.forEach((t) => t.dispose());
-      stopReason = 'non-positive-curvature';
-      break;
+    let iterations = 0;
+    let stopReason: ConjugateGradientResult['stopReason'] = 'max-iterations';
+    if (Math.sqrt(rr) <= tolerance * bNorm) stopReason = 'converged';
+    while (stopReason !== 'converged' && iterations < maxIterations) {
+      ap = tf.tidy(() => applyOperator(operator, p, 'conjugateGradient: operator'));
+      const [pAp] = (await listDots([[p, ap]])) as [number];
+      if (!(pAp > 0)) {
+        stopReason = 'non-positive-curvature';
+        break;
+      }
+      const alpha = rz / pAp;
+      const [xNext, rNext] = tf.tidy(() => [
+        x.map((xi, i) => tf.add(xi, tf.mul(p[i]!, alpha))),
+        r.map((ri, i) => tf.sub(ri, tf.mul(ap[i]!, alpha))),
+      ]);
+      disposeLists(x, r, ap);
+      [x, r, ap] = [xNext!, rNext!, []];
+      iterations++;
+      const zNext = precondition(r);
+      disposeLists(z);
+      z = zNext;
+      const [rzNext, rrNext] = (await listDots([[r, z], [r, r]])) as [number, number];
+      rr = rrNext;
+      if (Math.sqrt(rr) <= tolerance * bNorm) {
+        stopReason = 'converged';
+        break;
+      }
+      const beta = rzNext / rz;
+      rz = rzNext;
+      const pNext = tf.tidy(() => z.map((zi, i) => tf.add(zi, tf.mul(p[i]!, beta))));
+      disposeLists(p);
+      p = pNext;
     }
-    const alpha = rz / pAp;
-    const [xNext, rNext] = tf.tidy(() => [
-      x.map((xi, i) => tf.add(xi, tf.mul(p[i]!, alpha))),
-      r.map((ri, i) => tf.sub(ri, tf.mul(ap[i]!, alpha))),
-    ]);
-    disposeLists(x, r, ap);
-    x = xNext!;
-    r = rNext!;
-    iterations++;
-    const zNext = precondition(r);
-    disposeLists(z);
-    z = zNext;
-    const [rzNext, rrNext] = listDots([[r, z], [r, r]]) as [number, number];
-    rr = rrNext;
-    if (Math.sqrt(rr) <= tolerance * bNorm) {
-      stopReason = 'converged';
-      break;
-    }
-    const beta = rzNext / rz;
-    rz = rzNext;
-    const pNext = tf.tidy(() => z.map((zi, i) => tf.add(zi, tf.mul(p[i]!, beta))));
-    disposeLists(p);
-    p = pNext;
+    const residualNorm = Math.sqrt(rr);
+    const solution = x;
+    x = [];
+    return {
+      x: solution,
+      iterations,
+      residualNorm,
+      relativeResidualNorm: residualNorm / bNorm,
+      converged: stopReason === 'converged',
+      stopReason,
+    };
+  } finally {
+    disposeLists(x, r, z, p, ap);
   }
-  disposeLists(r, z, p);
-  const residualNorm = Math.sqrt(rr);
-  return {
-    x,
-    iterations,
-    residualNorm,
-    relativeResidualNorm: residualNorm / bNorm,
-    converged: stopReason === 'converged',
-    stopReason,
-  };
 }

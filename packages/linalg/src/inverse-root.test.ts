@@ -76,34 +76,37 @@ describe('inverseRootResidual64', () => {
 });
 
 describe('inverseRootNewton (coupled Newton on tensors)', () => {
-  it.each([1, 2, 4])('p = %i: (X^{-1/p})^p X ≈ I in float32 and agrees with the eigh root', (p) => {
+  it.each([1, 2, 4])('p = %i: (X^{-1/p})^p X ≈ I in float32 and agrees with the eigh root', async (p) => {
     const x = matrix64ToTensor(X);
-    const result = inverseRootNewton(x, p);
+    const result = await inverseRootNewton(x, p);
     // Quadratic convergence from the scaled start takes a handful of steps (Guo & Higham §3).
     expect(result.iterations).toBeLessThan(30);
     // The iteration's own residual max|M - I| stops near float32 resolution for κ = 10: a few u32·κ.
     expect(result.residual).toBeLessThan(1e-5);
     // Checked independently in float64 from the float32 values of R and X: a float32 R carries
     // relative error ~u32·κ per entry, amplified p-fold in R^p: p·n·u32·κ ≈ 4·20·6e-8·10 = 5e-5.
-    const r = matrix64FromTensor(result.root);
-    const x32 = matrix64FromTensor(x);
+    const r = await matrix64FromTensor(result.root);
+    const x32 = await matrix64FromTensor(x);
     expect(inverseRootResidual64(r, x32, p)).toBeLessThan(1e-4);
     expect(maxAbsDiff64(r, inverseRootEigh(x32, p).root)).toBeLessThan(1e-4);
     tf.dispose([x, result.root]);
   });
 
-  it('applies epsilon as a ridge: the result is (X + εI)^{-1/2}', () => {
+  it('applies epsilon as a ridge: the result is (X + εI)^{-1/2}', async () => {
     const singular = withSpectrum(q, lambda.map((l, i) => (i >= n - 5 ? 0 : l)));
     const x = matrix64ToTensor(singular);
     const eps = 0.1;
-    const result = inverseRootNewton(x, 2, { epsilon: eps });
+    const result = await inverseRootNewton(x, 2, { epsilon: eps });
     // κ(X + εI) = 10.1/0.1 ≈ 100: the float32 error budget grows to ~n·u32·κ·p ≈ 2.4e-4.
-    const expected = inverseRootEigh(matrix64FromTensor(x), 2, { epsilon: eps }).root;
-    expect(maxAbsDiff64(matrix64FromTensor(result.root), expected)).toBeLessThan(1e-3);
+    const expected = inverseRootEigh(await matrix64FromTensor(x), 2, { epsilon: eps }).root;
+    expect(maxAbsDiff64(await matrix64FromTensor(result.root), expected)).toBeLessThan(1e-3);
     tf.dispose([x, result.root]);
-    expect(() => inverseRootNewton(tf.zeros([3, 4]) as tf.Tensor2D, 2)).toThrow(/X must be square 2-D, got shape \[3,4\]/);
+    await expect(inverseRootNewton(tf.zeros([3, 4]) as tf.Tensor2D, 2)).rejects.toThrow(/X must be square 2-D, got shape \[3,4\]/);
     const zero = tf.zeros([3, 3]) as tf.Tensor2D;
-    expect(() => inverseRootNewton(zero, 2)).toThrow(/‖X \+ εI‖_F is 0/);
+    // A failing root leaves nothing behind: the check happens after the first tensors are made.
+    const before = tf.memory().numTensors;
+    await expect(inverseRootNewton(zero, 2)).rejects.toThrow(/‖X \+ εI‖_F is 0/);
+    expect(tf.memory().numTensors).toBe(before);
     zero.dispose();
   });
 
@@ -124,19 +127,19 @@ describe('inverseRootNewton (coupled Newton on tensors)', () => {
     [4, 4],
     [5, 5],
     [12, 12],
-  ])('keeps iterating through a non-monotone early error: %i × %i LCG Gram, seed 1', (n, k) => {
+  ])('keeps iterating through a non-monotone early error: %i × %i LCG Gram, seed 1', async (n, k) => {
     // These inputs (κ ≈ 27, 183, 1.7e4) make max|M − I| rise at the first step: M₀'s largest
     // eigenvalue falls towards 1 while the smallest ones have barely moved. A rule that stops at the
     // first non-decrease returned H₀ = z^{1/p} I after 0 iterations (residual 0.55, 0.55, 0.64).
     // n − tr(M) falls at every step in exact arithmetic, so the iteration runs on to convergence.
     const x = tf.tensor2d(lcgGram(n, k, 1), [n, n]);
-    const result = inverseRootNewton(x, 4);
+    const result = await inverseRootNewton(x, 4);
     expect(result.converged).toBe(true);
     expect(result.iterations).toBeGreaterThan(3);
     // Against the float64 eigh root of the same float32 matrix: a float32 root carries ~n·u₃₂·κ
     // relative error per entry (κ = 1.7e4 for n = 12: 12·6e-8·1.7e4 ≈ 1.2e-2 of the largest entry).
-    const r = matrix64FromTensor(result.root);
-    const x64 = matrix64FromTensor(x);
+    const r = await matrix64FromTensor(result.root);
+    const x64 = await matrix64FromTensor(x);
     const reference = inverseRootEigh(x64, 4).root;
     let largest = 0;
     for (const v of reference.data) largest = Math.max(largest, Math.abs(v));
@@ -147,31 +150,31 @@ describe('inverseRootNewton (coupled Newton on tensors)', () => {
     tf.dispose([x, result.root]);
   });
 
-  it('reports the true residual when float32 cannot resolve X: rank 2 in 8 dimensions', () => {
+  it('reports the true residual when float32 cannot resolve X: rank 2 in 8 dimensions', async () => {
     // κ(X + εI) ≈ 7e5 with ε = 1e-6: the small eigenvalues are float32 noise, and the tracked M
     // "converges" while R^p (X + εI) does not. The reported residual is that of R itself, so the
     // caller (Shampoo's failure policy, maxRootResidual 0.1) rejects the root. Float64 evaluation
     // of the same float32 R and X: 0.23; the two agree to float32 rounding.
     const x = tf.tensor2d(lcgGram(8, 2, 1), [8, 8]);
-    const result = inverseRootNewton(x, 4, { epsilon: 1e-6 });
-    const trueResidual = inverseRootResidual64(matrix64FromTensor(result.root), matrix64FromTensor(x), 4, 1e-6);
+    const result = await inverseRootNewton(x, 4, { epsilon: 1e-6 });
+    const trueResidual = inverseRootResidual64(await matrix64FromTensor(result.root), await matrix64FromTensor(x), 4, 1e-6);
     expect(trueResidual).toBeGreaterThan(0.1);
     expect(Math.abs(result.residual - trueResidual)).toBeLessThan(0.1 * trueResidual);
     tf.dispose([x, result.root]);
   });
 
-  it('leaves no tensors behind over repeated calls', () => {
+  it('leaves no tensors behind over repeated calls', async () => {
     const x = matrix64ToTensor(X);
     const before = tf.memory().numTensors;
-    for (let rep = 0; rep < 3; rep++) inverseRootNewton(x, 4, { epsilon: 1e-6 }).root.dispose();
+    for (let rep = 0; rep < 3; rep++) (await inverseRootNewton(x, 4, { epsilon: 1e-6 })).root.dispose();
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
   });
 
-  it('round-trips Matrix64 ↔ tensor', () => {
+  it('round-trips Matrix64 ↔ tensor', async () => {
     const m = matrix64(2, 2, [1, 2, 3, 4]);
     const t = matrix64ToTensor(m);
-    expect(matrix64FromTensor(t)).toEqual(m);
+    expect(await matrix64FromTensor(t)).toEqual(m);
     t.dispose();
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { eigh } from './eigh.js';
-import { lanczos, lanczosAsync } from './lanczos.js';
+import { lanczos } from './lanczos.js';
 import { matrix64, matVec64, type Matrix64 } from './matrix64.js';
 import { randomOrthogonal } from './test-support/random-matrices.js';
 import { denseOperator, listFrom, valuesOf } from './test-support/tensor-operators.js';
@@ -28,13 +28,13 @@ function diagonalPlusLowRank(): Matrix64 {
 }
 
 describe('lanczos', () => {
-  it('finds the top-3 eigenpairs of a diagonal-plus-low-rank operator, matching eigh', () => {
+  it('finds the top-3 eigenpairs of a diagonal-plus-low-rank operator, matching eigh', async () => {
     const a = diagonalPlusLowRank();
     const reference = eigh(a);
     const { op, dispose } = denseOperator(a, SHAPES);
-    const result = lanczos(op, SHAPES, { k: 3, seed: 1 });
+    const result = await lanczos(op, SHAPES, { k: 3, seed: 1 });
     expect(result.converged).toBe(true);
-    const values = Array.from(result.values.dataSync());
+    const values = Array.from(await result.values.data());
     for (let i = 0; i < 3; i++) {
       // float32 operator: Ritz values are accurate to about u32·‖A‖ ≈ 6e-7·10; 1e-4·λ_1 leaves margin.
       expect(Math.abs(result.ritzValues[i]! - reference.values[i]!)).toBeLessThan(1e-4 * reference.values[0]!);
@@ -55,20 +55,20 @@ describe('lanczos', () => {
     dispose();
   });
 
-  it('continues past an invariant subspace: diag(5, 5, 1, ..., 1) has top three 5, 5, 1', () => {
+  it('continues past an invariant subspace: diag(5, 5, 1, ..., 1) has top three 5, 5, 1', async () => {
     // A Krylov space of this matrix has dimension 2 (two distinct eigenvalues), so after two steps
     // β = 0 and a fresh direction is needed to find the second 5 and then a 1.
     const d = Array.from({ length: 10 }, (_, i) => (i < 2 ? 5 : 1));
     const diag = listFrom(d, [[10]]);
     const op = (v: tf.Tensor[]) => [tf.mul(v[0]!, diag[0]!)];
-    const result = lanczos(op, [[10]], { k: 3, seed: 2 });
+    const result = await lanczos(op, [[10]], { k: 3, seed: 2 });
     expect(result.converged).toBe(true);
     const values = Array.from(result.ritzValues);
     expect(values.map((v, i) => Math.abs(v - [5, 5, 1][i]!) < 1e-5)).toEqual([true, true, true]);
     tf.dispose([diag[0]!, result.values, ...result.vectors.flat()]);
   });
 
-  it('lanczosAsync returns exactly what lanczos returns, and both are limited only by the float32 operator', async () => {
+  it('is limited only by the float32 operator, and repeats itself bit for bit from the same start', async () => {
     // Diagonal operator with power-of-two entries 1, 2⁻¹⁰, 2⁻²⁰ and a bulk far below: the product
     // of a float32 input with a power of two is exact, so the only rounding outside the float64
     // process is the input's rounding to float32 (|δq_i| ≤ u₃₂|q_i|), which perturbs the Lanczos
@@ -77,7 +77,7 @@ describe('lanczos', () => {
     const d = Array.from({ length: n }, (_, i) => (i < 3 ? 2 ** (-10 * i) : 2 ** (-40 - i)));
     const diag = listFrom(d, [[n]]);
     const op = (v: tf.Tensor[]) => [tf.mul(v[0]!, diag[0]!)];
-    const result = lanczos(op, [[n]], { k: 3, seed: 3, maxIterations: 30, tolerance: 0 });
+    const result = await lanczos(op, [[n]], { k: 3, seed: 3, maxIterations: 30, tolerance: 0 });
     for (let i = 0; i < 3; i++) expect(Math.abs(result.ritzValues[i]! - d[i]!)).toBeLessThan(2 ** -23);
     // The Ritz vectors are orthonormal to float32 rounding (they are formed in float64 from a
     // float64 basis, then rounded once).
@@ -88,25 +88,27 @@ describe('lanczos', () => {
         expect(Math.abs(g - (i === j ? 1 : 0))).toBeLessThan(n * 2 ** -24);
       }
     }
-    const again = await lanczosAsync(op, [[n]], { k: 3, seed: 3, maxIterations: 30, tolerance: 0 });
+    // Nothing is kept between calls and every read is awaited in order: the same seed repeats
+    // every number exactly.
+    const again = await lanczos(op, [[n]], { k: 3, seed: 3, maxIterations: 30, tolerance: 0 });
     expect(Array.from(again.ritzValues)).toEqual(Array.from(result.ritzValues));
     expect(Array.from(again.residualNorms)).toEqual(Array.from(result.residualNorms));
     expect(valuesOf(again.vectors[2]!)).toEqual(valuesOf(result.vectors[2]!));
     tf.dispose([diag[0]!, result.values, again.values, ...result.vectors.flat(), ...again.vectors.flat()]);
   });
 
-  it('validates k and maxIterations against the operator size', () => {
+  it('validates k and maxIterations against the operator size', async () => {
     const op = (v: tf.Tensor[]) => v.map((t) => tf.mul(t, 1));
-    expect(() => lanczos(op, [[4]], { k: 5 })).toThrow(/k must be an integer in \[1, 4\]/);
-    expect(() => lanczos(op, [[4]], { k: 2, maxIterations: 1 })).toThrow(/maxIterations must be an integer in \[k = 2, N = 4\], got 1/);
+    await expect(lanczos(op, [[4]], { k: 5 })).rejects.toThrow(/k must be an integer in \[1, 4\]/);
+    await expect(lanczos(op, [[4]], { k: 2, maxIterations: 1 })).rejects.toThrow(/maxIterations must be an integer in \[k = 2, N = 4\], got 1/);
   });
 
-  it('leaves no tensors behind over repeated calls', () => {
+  it('leaves no tensors behind over repeated calls', async () => {
     const a = diagonalPlusLowRank();
     const { op, dispose } = denseOperator(a, SHAPES);
     const before = tf.memory().numTensors;
     for (let rep = 0; rep < 3; rep++) {
-      const r = lanczos(op, SHAPES, { k: 2, seed: rep });
+      const r = await lanczos(op, SHAPES, { k: 2, seed: rep });
       tf.dispose([r.values, ...r.vectors.flat()]);
     }
     expect(tf.memory().numTensors).toBe(before);

@@ -49,39 +49,10 @@ export interface LanczosResult {
  * lose the eigenvalues below ~1e-7 of the largest; a float32 basis adds its own loss on top).
  *
  * Memory: the basis is m × N float64 on the CPU. One read of N numbers and one upload per
- * iteration. `lanczos` reads with `dataSync`; `lanczosAsync` awaits `data()`, which does not block
- * a GPU backend's thread (WebGPU).
+ * iteration; every read is awaited (`tensor.data()`), so it does not block a GPU backend's thread
+ * and runs on backends that cannot read synchronously (WebGPU in Node).
  */
-export function lanczos(operator: LinearOperator, shapes: readonly (readonly number[])[], options: LanczosOptions): LanczosResult {
-  const steps = lanczosSteps(operator, shapes, options);
-  let next = steps.next();
-  while (!next.done) {
-    const t = next.value;
-    const values = t.dataSync() as Float32Array;
-    t.dispose();
-    next = steps.next(values);
-  }
-  return next.value;
-}
-
-/** `lanczos` with every read awaited (`tensor.data()`): the same result, without blocking on GPU backends. */
-export async function lanczosAsync(operator: LinearOperator, shapes: readonly (readonly number[])[], options: LanczosOptions): Promise<LanczosResult> {
-  const steps = lanczosSteps(operator, shapes, options);
-  let next = steps.next();
-  while (!next.done) {
-    const t = next.value;
-    const values = (await t.data()) as Float32Array;
-    t.dispose();
-    next = steps.next(values);
-  }
-  return next.value;
-}
-
-/**
- * The algorithm, written once for both drivers: it yields each 1-D tensor whose values it needs
- * (the driver reads it, disposes it and passes the values back) and returns the result.
- */
-function* lanczosSteps(operator: LinearOperator, shapes: readonly (readonly number[])[], options: LanczosOptions): Generator<tf.Tensor1D, LanczosResult, Float32Array> {
+export async function lanczos(operator: LinearOperator, shapes: readonly (readonly number[])[], options: LanczosOptions): Promise<LanczosResult> {
   const n = totalSize(shapes);
   const { k } = options;
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`lanczos: k must be an integer in [1, ${n}] (the number of unknowns), got ${k}`);
@@ -95,7 +66,7 @@ function* lanczosSteps(operator: LinearOperator, shapes: readonly (readonly numb
   const randomVector = () => Float64Array.from({ length: n }, () => rng.normal());
 
   let first: Float64Array;
-  if (options.v0) first = Float64Array.from(yield flattenList(options.v0));
+  if (options.v0) first = await readFloat64(flattenList(options.v0));
   else first = randomVector();
   const firstNorm = norm(first);
   if (!(firstNorm > 0) || !Number.isFinite(firstNorm)) throw new RangeError(`lanczos: the start vector has norm ${firstNorm}; it must be finite and non-zero`);
@@ -115,7 +86,7 @@ function* lanczosSteps(operator: LinearOperator, shapes: readonly (readonly numb
       const v = unflattenList(tf.tensor1d(Float32Array.from(q)), shapes);
       return flattenList(applyOperator(operator, v, 'lanczos: operator'));
     });
-    const w = Float64Array.from(yield product);
+    const w = await readFloat64(product);
     // w ⟂ span(basis) by classical Gram-Schmidt twice, in float64; α_j = q_jᵀ A q_j is the sum of
     // the two passes' coefficients on q_j.
     let alpha = 0;
@@ -171,6 +142,15 @@ function* lanczosSteps(operator: LinearOperator, shapes: readonly (readonly numb
     iterations: m,
     converged,
   };
+}
+
+/** The values of a 1-D tensor widened to float64, read with an awaited `data()`; the tensor is disposed. */
+async function readFloat64(t: tf.Tensor1D): Promise<Float64Array> {
+  try {
+    return Float64Array.from((await t.data()) as Float32Array);
+  } finally {
+    t.dispose();
+  }
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

@@ -14,17 +14,22 @@ export function totalSize(shapes: readonly (readonly number[])[]): number {
 }
 
 /**
- * The dot products `Σ_t ⟨a_t, b_t⟩` for several pairs of lists, read back in one transfer. Each
- * tensor's product is summed on the device (float32); the per-tensor sums are added in float64 here.
+ * The dot products `Σ_t ⟨a_t, b_t⟩` for several pairs of lists, read back in one awaited transfer
+ * (`data()`: GPU backends cannot read synchronously). Each tensor's product is summed on the device
+ * (float32); the per-tensor sums are added in float64 here.
  */
-export function listDots(pairs: readonly (readonly [readonly tf.Tensor[], readonly tf.Tensor[]])[]): number[] {
+export async function listDots(pairs: readonly (readonly [readonly tf.Tensor[], readonly tf.Tensor[]])[]): Promise<number[]> {
   const values = tf.tidy(() => {
     const parts: tf.Tensor[] = [];
     for (const [a, b] of pairs) for (let t = 0; t < a.length; t++) parts.push(tf.sum(tf.mul(a[t]!, b[t]!)));
     return tf.stack(parts);
   });
-  const data = values.dataSync();
-  values.dispose();
+  let data: ArrayLike<number>;
+  try {
+    data = (await values.data()) as Float32Array;
+  } finally {
+    values.dispose();
+  }
   const out: number[] = [];
   let o = 0;
   for (const [a] of pairs) {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Matrix64 } from './matrix64.js';
 
-/** A 2-D tensor's values widened to float64 (one synchronous read from the backend). */
-export function matrix64FromTensor(t: tf.Tensor): Matrix64 {
+/** A 2-D tensor's values widened to float64 (one awaited read: any backend, WebGPU included). */
+export async function matrix64FromTensor(t: tf.Tensor): Promise<Matrix64> {
   if (t.rank !== 2) throw new RangeError(`matrix64FromTensor: expected a 2-D tensor, got shape [${t.shape}]`);
   const [rows, cols] = t.shape as [number, number];
-  return { rows, cols, data: Float64Array.from(t.dataSync() as Float32Array) };
+  return { rows, cols, data: Float64Array.from((await t.data()) as Float32Array) };
 }
 
 /** A float32 tensor of `m` (rounded to float32: the device math is float32). */

@@ -23,6 +23,9 @@ export function applyDense(block: DenseBlockPlan, inverses: BlockInverses, devic
   const { inputSize: n, outputSize: m } = block;
   const rows = n + (bias ? 1 : 0);
   if (!device) {
+    // Host products only on the cpu backend (`productsOnHost`: the caller passes no device copies
+    // exactly there), whose tensors live in JavaScript memory: `dataSync` is a copy, and no GPU
+    // tensor reaches this synchronous read (`apply` is synchronous by contract).
     const x = new Float64Array(rows * m);
     x.set(kernel.dataSync() as Float32Array);
     if (bias) x.set(bias.dataSync() as Float32Array, n * m);
@@ -43,6 +46,7 @@ export function applyDense(block: DenseBlockPlan, inverses: BlockInverses, devic
 export function applyEmbedding(block: EmbeddingBlockPlan, inverses: BlockInverses, device: DeviceInverses | null, table: tf.Tensor): tf.Tensor {
   const { vocabSize: v, dim: d } = block;
   if (!device) {
+    // The cpu backend only (see applyDense): a synchronous read there is a copy.
     const x = Float64Array.from(table.dataSync() as Float32Array);
     for (let i = 0; i < v; i++) {
       const s = inverses.a[i]!;

@@ -61,7 +61,7 @@ export function lossForm(loss: Loss, outputs: () => tf.Tensor2D, targets: tf.Ten
  *   block on the CPU (O(n k³)); negative eigenvalues, which a GGN must not have, are clipped to 0
  *   (the PSD part, as kfac-jax's `safe_psd_eigh` clips).
  */
-export function ggnCotangents(loss: Loss, form: LossForm, outputs: () => tf.Tensor2D, targets: tf.Tensor2D): Cotangents {
+export async function ggnCotangents(loss: Loss, form: LossForm, outputs: () => tf.Tensor2D, targets: tf.Tensor2D): Promise<Cotangents> {
   const [n, k] = targets.shape;
   switch (form.kind) {
     case 'gaussian': {
@@ -81,8 +81,12 @@ export function ggnCotangents(loss: Loss, form: LossForm, outputs: () => tf.Tens
     }
     case 'blocks': {
       const h = loss.outputHessian(outputs(), targets) as tf.Tensor3D;
-      const values = h.dataSync();
-      h.dispose();
+      let values: Float32Array;
+      try {
+        values = (await h.data()) as Float32Array;
+      } finally {
+        h.dispose();
+      }
       const rows = new Float32Array(n * k * k);
       for (let i = 0; i < n; i++) {
         const block = Float64Array.from(values.subarray(i * k * k, (i + 1) * k * k));
@@ -109,7 +113,7 @@ export function ggnCotangents(loss: Loss, form: LossForm, outputs: () => tf.Tens
  *   the sampled target, and `√s_i` keeps `E[u uᵀ] = s_i (diag p - p pᵀ)` for soft targets).
  * Any other loss has no predictive distribution K-FAC knows: a clear error.
  */
-export function fisherCotangents(loss: Loss, form: LossForm, outputs: () => tf.Tensor2D, targets: tf.Tensor2D, rng: Rng): Cotangents {
+export async function fisherCotangents(loss: Loss, form: LossForm, outputs: () => tf.Tensor2D, targets: tf.Tensor2D, rng: Rng): Promise<Cotangents> {
   const [n, k] = targets.shape;
   switch (form.kind) {
     case 'gaussian': {
@@ -120,8 +124,12 @@ export function fisherCotangents(loss: Loss, form: LossForm, outputs: () => tf.T
     case 'categorical': {
       const f = outputs();
       const p = tf.tidy(() => tf.softmax(f));
-      const probabilities = p.dataSync() as Float32Array;
-      p.dispose();
+      let probabilities: Float32Array;
+      try {
+        probabilities = (await p.data()) as Float32Array;
+      } finally {
+        p.dispose();
+      }
       const sampled = new Float32Array(n * k);
       for (let i = 0; i < n; i++) {
         const u = rng.uniform();

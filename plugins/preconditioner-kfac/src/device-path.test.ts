@@ -31,8 +31,9 @@ describe('apply on the device', () => {
     await onDeviceFactors.update(ctx);
     placement.host = true;
     await k.update(ctx);
-    onDeviceFactors.inspect().blocks.forEach((b, i) => {
-      const host = k.inspect().blocks[i]!.factors!;
+    const hostBlocks = (await k.inspect()).blocks;
+    (await onDeviceFactors.inspect()).blocks.forEach((b, i) => {
+      const host = hostBlocks[i]!.factors!;
       expect(relativeError(b.factors!.a, host.a)).toBeLessThan(1e-6);
       expect(relativeError(b.factors!.g, host.g)).toBeLessThan(1e-5);
     });
@@ -87,8 +88,9 @@ describe('apply on the device', () => {
     expect(savedBlocks['0']!.pendingA).toBeInstanceOf(tf.Tensor);
     expect(savedBlocks['0']!.pendingWeight).toBe(0.125);
     expect(host.getState().blocks).not.toHaveProperty('0.pendingA', expect.anything());
-    host.inspect().blocks.forEach((b, i) => {
-      const d = device.inspect().blocks[i]!.factors!;
+    const deviceBlocks = (await device.inspect()).blocks;
+    (await host.inspect()).blocks.forEach((b, i) => {
+      const d = deviceBlocks[i]!.factors!;
       expect(relativeError(d.a, b.factors!.a)).toBeLessThan(1e-6);
       expect(relativeError(d.g, b.factors!.g)).toBeLessThan(1e-6);
     });
@@ -96,8 +98,8 @@ describe('apply on the device', () => {
     // (the same float64 combination of the saved parts), bit for bit.
     const resumed = makeKfac(model, options);
     resumed.setState(state);
-    resumed.inspect().blocks.forEach((b, i) => {
-      const d = device.inspect().blocks[i]!.factors!;
+    (await resumed.inspect()).blocks.forEach((b, i) => {
+      const d = deviceBlocks[i]!.factors!;
       expect(Array.from(b.factors!.a)).toEqual(Array.from(d.a));
       expect(Array.from(b.factors!.g)).toEqual(Array.from(d.g));
     });

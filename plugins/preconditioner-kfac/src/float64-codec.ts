@@ -9,7 +9,11 @@ export function encodeFloat64(values: Float64Array, shape: readonly number[]): t
   return float64ToTensor(values, shape);
 }
 
-/** Inverse of `encodeFloat64`; `what` names the state entry in errors. */
+/**
+ * Inverse of `encodeFloat64`; `what` names the state entry in errors. Synchronous (`setState` is),
+ * and safe on every backend: core reads the words of tensors made by `deserializeState` or
+ * `float64ToTensor` from their host copy, never from the device.
+ */
 export function decodeFloat64(t: tf.Tensor, what: string): Float64Array {
   return float64FromTensorSync(t, what);
 }

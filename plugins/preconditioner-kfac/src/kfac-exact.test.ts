@@ -147,7 +147,7 @@ describe('the factors against an independent float64 computation from the same b
     const s = setup();
     const k = track(makeKfac(s.model, { estimation, decay: 0 }));
     await updateOn(k, 1, s.model, { x: tensor(s.x), y: tensor(s.y) }, mseLoss(h), new Rng(seed));
-    const [b0, b1] = k.inspect().blocks;
+    const [b0, b1] = (await k.inspect()).blocks;
     return { s, hidden: b0!.factors!, output: b1!.factors! };
   };
 
@@ -243,7 +243,7 @@ describe('cross-entropy factors', () => {
     const s = setup();
     const k = track(makeKfac(s.model, { decay: 0 }));
     await updateOn(k, 1, s.model, { x: tensor(s.x), y: tensor(s.y) }, crossEntropyLoss(), new Rng(0));
-    expect(relativeError(k.inspect().blocks[0]!.factors!.g, flat(hessianMean(s.p)))).toBeLessThan(1e-5);
+    expect(relativeError((await k.inspect()).blocks[0]!.factors!.g, flat(hessianMean(s.p)))).toBeLessThan(1e-5);
   });
 
   it('ggn of a loss known only by its [n, k, k] Hessian blocks (per-sample eigh factor) gives the same G', async () => {
@@ -253,7 +253,7 @@ describe('cross-entropy factors', () => {
     const anonymous: Loss = { name: 'softmax-ce', value: ce.value, outputGradient: ce.outputGradient, outputHessian: ce.outputHessian };
     const k = track(makeKfac(s.model, { decay: 0 }));
     await updateOn(k, 1, s.model, { x: tensor(s.x), y: tensor(s.y) }, anonymous, new Rng(0));
-    expect(relativeError(k.inspect().blocks[0]!.factors!.g, flat(hessianMean(s.p)))).toBeLessThan(1e-5);
+    expect(relativeError((await k.inspect()).blocks[0]!.factors!.g, flat(hessianMean(s.p)))).toBeLessThan(1e-5);
   });
 
   it('fisher samples c_i ~ Categorical(p_i) by inverse CDF and uses the loss gradient p_i - e_{c_i}', async () => {
@@ -270,7 +270,7 @@ describe('cross-entropy factors', () => {
       const gradient = pi.map((v, j) => v - (j === c ? 1 : 0));
       g = add(g, meanOuter([gradient], n));
     }
-    expect(relativeError(k.inspect().blocks[0]!.factors!.g, flat(g))).toBeLessThan(1e-5);
+    expect(relativeError((await k.inspect()).blocks[0]!.factors!.g, flat(g))).toBeLessThan(1e-5);
   });
 });
 
@@ -298,7 +298,7 @@ describe('embedding factors', () => {
     const y = normals(new Rng(1), n, 1);
     const k = track(makeKfac(model, { decay: 0 }));
     await updateOn(k, 1, model, { x: tensor(ids), y: tensor(y) }, mseLoss(h), new Rng(0));
-    const [embedding, dense] = k.inspect().blocks;
+    const [embedding, dense] = (await k.inspect()).blocks;
     const counts = Array.from({ length: vocab }, (_, v) => ids.flat().filter((id) => id === v).length / n);
     expect(Array.from(embedding!.factors!.a)).toEqual(counts);
     const w = read(model.params[1]!.variable).map((row) => row[0]!);
@@ -322,7 +322,7 @@ describe('the inverse in use', () => {
     const model = track(sequentialModel([denseLayer({ name: 'dense', inputSize: 2, outputSize: 1, bias: false })], new Rng(0)));
     const k = track(makeKfac(model, { damping: 0.04 }));
     await updateOn(k, 1, model, { x: tensor([[1, 2], [1, -2]]), y: tensor([[0], [0]]) }, mseLoss(), new Rng(0));
-    const block = k.inspect().blocks[0]!;
+    const block = (await k.inspect()).blocks[0]!;
     expect(Array.from(block.factors!.a)).toEqual([1, 0, 0, 4]);
     expect(Array.from(block.factors!.g)).toEqual([1]);
     const inverseA = fromFlat(block.inverses!.a, 2, 2);

@@ -27,13 +27,13 @@ describe('failed updates', () => {
     const poisoned = { x, y: tensor([[Number.NaN], [0], [0], [0], [0], [0]]) };
     const k = track(makeKfac(model, { estimation: 'empirical', inverseUpdateEvery: 1 }));
     const before = await directionOn(k, 1, model, good, mseLoss(), rng);
-    const factors = k.inspect().blocks[0]!.factors!;
+    const factors = (await k.inspect()).blocks[0]!.factors!;
 
     const metrics = await updateOn(k, 2, model, poisoned, mseLoss(), rng);
     expect(metrics['kfac.inverse_failures']).toBe(1);
     expect(metrics['kfac.warning']).toBe(1);
     expect(metrics['kfac.warning.dense.non_finite_statistics']).toBe(1);
-    const after = k.inspect().blocks[0]!;
+    const after = (await k.inspect()).blocks[0]!;
     expect(after.factors).toEqual(factors);
     expect(after.factorUpdates).toBe(1);
 
@@ -74,7 +74,7 @@ describe('failed updates', () => {
     // `out`'s A = diag(0, 0, 0, 1) fails the plain Cholesky at pivot 0; linalg's first jitter,
     // 1e-10·mean(diag A), factors it, and the jitter is reported.
     expect(metrics['kfac.jitter.out']).toBe(1e-10);
-    expect(k.inspect().blocks[1]!.inverses).not.toBeNull();
+    expect((await k.inspect()).blocks[1]!.inverses).not.toBeNull();
   });
 
   it('the same singular factors with eigh: both refused (a damped eigenvalue 0 ≤ n·2⁻⁵²·largest)', async () => {
@@ -85,7 +85,7 @@ describe('failed updates', () => {
     expect(metrics['kfac.warning.dead.singular_factor']).toBe(1);
     expect(metrics['kfac.warning.out.singular_factor']).toBe(1);
     expect(metrics['kfac.inverse_failures']).toBe(2);
-    expect(k.inspect().blocks.map((b) => b.inverses)).toEqual([null, null]);
+    expect((await k.inspect()).blocks.map((b) => b.inverses)).toEqual([null, null]);
   });
 
   it('a factor Cholesky cannot factor even with jitter (an indefinite factor from a corrupted checkpoint) keeps the last inverse', async () => {
@@ -127,7 +127,7 @@ describe('fallback for parameters outside every Kronecker block', () => {
     expect(metrics['kfac.blocks']).toBe(1);
     expect(metrics['kfac.fallback_params']).toBe(1);
     expect(metrics['kfac.fallback.gate/weights']).toBe(1);
-    const info = k.inspect().blocks.find((b) => b.kind === 'fallback')!;
+    const info = (await k.inspect()).blocks.find((b) => b.kind === 'fallback')!;
     expect(info.params).toEqual(['gate/weights']);
     expect(info.rule).toBe('identity');
     expect(info.reason).toMatch(/layer 'gate' of kind 'gate' has no capture rules/);
@@ -153,8 +153,8 @@ describe('models that are not sequentialModels (layerStatistics only)', () => {
     const metrics = (await k.update(ctx)) as Record<string, number>;
     ctx.dispose();
     expect(metrics['kfac.blocks']).toBe(1);
-    const block = k.inspect().blocks[0]!;
-    expect(k.inspect().source).toBe('statistics');
+    const block = (await k.inspect()).blocks[0]!;
+    expect((await k.inspect()).source).toBe('statistics');
     const x = leastSquaresInputs().map((row) => row.map(Math.fround));
     expect(relativeError(block.factors!.a, flat(meanOuter(withOnes(x), 4)))).toBeLessThan(factorTolerance());
     expect(block.factors!.g[0]).toBeCloseTo(1, 6);
@@ -167,7 +167,7 @@ describe('models that are not sequentialModels (layerStatistics only)', () => {
     const metrics = (await fisher.update(ctx)) as Record<string, number>;
     ctx.dispose();
     expect(metrics['kfac.fallback_params']).toBe(2);
-    expect(fisher.inspect().blocks.every((b) => b.kind === 'fallback' && /estimation 'fisher'/.test(b.reason!))).toBe(true);
+    expect((await fisher.inspect()).blocks.every((b) => b.kind === 'fallback' && /estimation 'fisher'/.test(b.reason!))).toBe(true);
 
     const noBias = track(
       new FunctionModel([{ name: 'linear/kernel', shape: [3, 1], initial: [0, 0, 0] }], ([w], x) => tf.matMul(x, w as tf.Tensor2D), [
@@ -178,13 +178,13 @@ describe('models that are not sequentialModels (layerStatistics only)', () => {
     const ctx2 = stepContext(1, noBias, problem.data, problem.loss, new Rng(0), denseCurvatureProvider());
     await ggn.update(ctx2);
     ctx2.dispose();
-    expect(ggn.inspect().blocks[0]!.reason).toMatch(/has no bias/);
+    expect((await ggn.inspect()).blocks[0]!.reason).toMatch(/has no bias/);
     // The empirical mode needs nothing more than the statistics: a Kronecker block.
     const empirical = track(makeKfac(noBias, { estimation: 'empirical' }));
     const ctx3 = stepContext(1, noBias, problem.data, problem.loss, new Rng(0), denseCurvatureProvider());
     await empirical.update(ctx3);
     ctx3.dispose();
-    expect(empirical.inspect().blocks[0]!.kind).toBe('dense');
+    expect((await empirical.inspect()).blocks[0]!.kind).toBe('dense');
   });
 
   it('fisher with a loss that has no known predictive distribution is a clear error', async () => {

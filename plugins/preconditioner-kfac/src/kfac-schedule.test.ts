@@ -30,13 +30,13 @@ describe('moving averages', () => {
     const gBatch = (x: Mat, y: Mat) => [[x.reduce((s, xi, i) => s + (h * (xi[0]! * w[0]! + xi[1]! * w[1]! + b - y[i]![0]!)) ** 2, 0) / x.length]];
 
     await updateOn(k, 1, model, { x: tensor(x1), y: tensor(y1) }, mseLoss(h), rng);
-    const first = k.inspect().blocks[0]!.factors!;
+    const first = (await k.inspect()).blocks[0]!.factors!;
     // The first update initialises: A = A(batch 1), not 0.1·A(batch 1).
     expect(relativeError(first.a, flat(meanOuter(withOnes(x1), 6)))).toBeLessThan(factorTolerance());
     expect(relativeError(first.g, flat(gBatch(x1, y1)))).toBeLessThan(1e-5);
 
     await updateOn(k, 2, model, { x: tensor(x2), y: tensor(y2) }, mseLoss(h), rng);
-    const second = k.inspect().blocks[0]!.factors!;
+    const second = (await k.inspect()).blocks[0]!.factors!;
     const expectedA = add(scale(meanOuter(withOnes(x1), 6), 0.9), scale(meanOuter(withOnes(x2), 6), 0.1));
     const expectedG = add(scale(gBatch(x1, y1), 0.9), scale(gBatch(x2, y2), 0.1));
     // The average itself is float64 on every backend; the batch factors are exact to factorTolerance.
@@ -54,7 +54,7 @@ describe('periods', () => {
     for (let u = 1; u <= 7; u++) {
       // A new batch every update, so the factors (and inverses computed from them) change whenever updated.
       await updateOn(k, u, model, { x: tensor(normals(rng, 5, 2)), y: tensor(normals(rng, 5, 1)) }, mseLoss(), rng);
-      const info = k.inspect();
+      const info = await k.inspect();
       seen.push({ factors: info.factorUpdates, inverses: info.inverseUpdates, inverseA: info.blocks[0]!.inverses!.a[0]! });
     }
     // Factors at updates 1, 3, 5, 7 ((u − 1) % 2 = 0); inverses at 1, 4, 7 ((u − 1) % 3 = 0).
@@ -74,12 +74,12 @@ describe('periods', () => {
       const { metrics, grads, direction } = await directionOn(k, u, model, batch, mseLoss(), rng);
       expect(metrics['kfac.burn_in']).toBe(1);
       expect(direction).toEqual(grads);
-      expect(k.inspect().blocks[0]!.factorUpdates).toBe(u);
-      expect(k.inspect().blocks[0]!.inverses).toBeNull();
+      expect((await k.inspect()).blocks[0]!.factorUpdates).toBe(u);
+      expect((await k.inspect()).blocks[0]!.inverses).toBeNull();
     }
     const { metrics, grads, direction } = await directionOn(k, 3, model, batch, mseLoss(), rng);
     expect(metrics['kfac.burn_in']).toBeUndefined();
-    expect(k.inspect().inverseUpdates).toBe(1);
+    expect((await k.inspect()).inverseUpdates).toBe(1);
     expect(direction).not.toEqual(grads);
   });
 

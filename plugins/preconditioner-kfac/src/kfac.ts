@@ -46,7 +46,8 @@ export interface KfacInspection {
 /** The K-FAC preconditioner; besides core's contract it can be inspected (tests, notebooks). */
 export interface KfacPreconditioner extends Preconditioner {
   /** The blocks, their factors and inverses, counters and damping. */
-  inspect(): KfacInspection;
+  /** Copies of the schedule, factors and inverses (device factors not yet folded in are read, awaited). */
+  inspect(): Promise<KfacInspection>;
 }
 
 /**
@@ -298,8 +299,12 @@ class Kfac implements KfacPreconditioner {
     this.plan = null;
   }
 
-  inspect(): KfacInspection {
+  async inspect(): Promise<KfacInspection> {
     const copy = (h: HostArray | null) => (h ? Float64Array.from(h.values) : null);
+    // Device backends: the part of the averages not yet folded in lives on the device.
+    const pending = await Promise.all(
+      this.blocks.map(async (b) => (isKronecker(b) && b.pending ? ((await Promise.all([b.pending.a.data(), b.pending.g.data()])) as Float32Array[]) : null)),
+    );
     return {
       source: this.plan?.source ?? null,
       damping: this.damping,
@@ -307,10 +312,11 @@ class Kfac implements KfacPreconditioner {
       factorUpdates: this.factorUpdates,
       inverseUpdates: this.inverseUpdates,
       inverseFailures: this.inverseFailures,
-      blocks: this.blocks.map((b): KfacBlockInfo => {
+      blocks: this.blocks.map((b, i): KfacBlockInfo => {
         const base = { kind: b.plan.kind, layer: b.plan.layer, params: [...b.plan.params], factorUpdates: b.count };
         if (!isKronecker(b)) return { ...base, rule: this.options.fallback, reason: b.plan.reason };
-        const factors = b.pending ? combinedFactors(b, b.pending.a.dataSync() as Float32Array, b.pending.g.dataSync() as Float32Array) : b.a && b.g ? { a: copy(b.a)!, g: copy(b.g)! } : null;
+        const read = pending[i];
+        const factors = read ? combinedFactors(b, read[0]!, read[1]!) : b.a && b.g ? { a: copy(b.a)!, g: copy(b.g)! } : null;
         return {
           ...base,
           factors,

@@ -113,8 +113,8 @@ export async function captureStatistics(ctx: StepContext, model: SequentialModel
       mode === 'empirical'
         ? empiricalCotangents(ctx.loss, forward, y)
         : mode === 'fisher'
-          ? fisherCotangents(ctx.loss, lossForm(ctx.loss, forward, y), forward, y, ctx.rng)
-          : ggnCotangents(ctx.loss, lossForm(ctx.loss, forward, y), forward, y);
+          ? await fisherCotangents(ctx.loss, lossForm(ctx.loss, forward, y), forward, y, ctx.rng)
+          : await ggnCotangents(ctx.loss, lossForm(ctx.loss, forward, y), forward, y);
     const r = cotangents.replicate;
     // Row i·r + c of the capture is sample i with cotangent c (nn's replicated Jacobian capture).
     rows = r === 1 ? x : tf.tidy(() => tf.reshape(tf.tile(tf.expandDims(x, 1), [1, r, 1]), [n * r, x.shape[1]]) as tf.Tensor2D);

@@ -91,6 +91,9 @@ export function deviceEngine(): MatrixEngine {
         [b.left.stat, b.right.stat] = next[i] as [tf.Tensor2D, tf.Tensor2D];
       });
     },
+    async prepareDirection() {
+      // The products run on the device: nothing to read.
+    },
     async computeRoots(index, correction, settings: RootSettings) {
       const reports: FactorRootReport[] = [];
       for (const [blockIndex, b] of params[index]!.blocks.entries()) {
@@ -114,9 +117,10 @@ export function deviceEngine(): MatrixEngine {
       }
       return reports;
     },
-    direction(index, gradient, graft) {
+    direction(index, gradient, graftOf) {
       const p = params[index]!;
       return tf.tidy(() => {
+        const graft = graftOf();
         const matrix = asMatrix(p, gradient);
         const blocks = p.blocks.map(({ block, left, right }) => {
           let d = blockOf(matrix, block);
@@ -140,17 +144,19 @@ export function deviceEngine(): MatrixEngine {
     residuals(index) {
       return params[index]!.blocks.flatMap((b) => [b.left.residual, b.right.residual]);
     },
-    inspect(index) {
-      const read = (t: tf.Tensor) => Float64Array.from(t.dataSync() as Float32Array);
-      return params[index]!.blocks.map(({ block, left, right }) => ({
-        block,
-        left: read(left.stat),
-        right: read(right.stat),
-        leftRoot: left.root ? read(left.root) : null,
-        rightRoot: right.root ? read(right.root) : null,
-        leftResidual: left.residual,
-        rightResidual: right.residual,
-      }));
+    async inspect(index) {
+      const read = async (t: tf.Tensor) => Float64Array.from((await t.data()) as Float32Array);
+      return Promise.all(
+        params[index]!.blocks.map(async ({ block, left, right }) => ({
+          block,
+          left: await read(left.stat),
+          right: await read(right.stat),
+          leftRoot: left.root ? await read(left.root) : null,
+          rightRoot: right.root ? await read(right.root) : null,
+          leftResidual: left.residual,
+          rightResidual: right.residual,
+        })),
+      );
     },
     toState(index) {
       return {

@@ -71,13 +71,17 @@ function fold(stat: Float64Array, update: Float64Array, beta2: number): void {
  * device). Reading a gradient on the cpu backend is a copy. A product of two float32 numbers is
  * exact in float64, so the statistics only round in their sums, at 2⁻⁵³.
  *
- * Gradients read in `accumulate` are kept until the next update, so `apply` on the same tensors
- * (core's `transformationOptimizer` passes the step's memoised gradients to both) reads nothing.
+ * Gradients read in `accumulate`, and the grafted directions read in `prepareDirection`, are kept
+ * until the next update, so `apply` on the same tensors (core's `transformationOptimizer` passes the
+ * step's memoised gradients to both) reads nothing: every read is an awaited `data()` in `update`,
+ * and the placement works on backends that cannot read synchronously (WebGPU in Node).
  */
 export function hostEngine(): MatrixEngine {
   let params: HostParameter[] = [];
   /** Gradient values read in the current step, by tensor. */
   let reads = new Map<tf.Tensor, Float32Array>();
+  /** Values of the grafted direction `apply` will use with a gradient, by gradient tensor. */
+  let graftReads = new Map<tf.Tensor, Float32Array>();
   /** Tensors made by `toState`, freed when the state changes or the engine is disposed. */
   let stateTensors: tf.Tensor[] = [];
 
@@ -86,17 +90,36 @@ export function hostEngine(): MatrixEngine {
     tf.dispose(stateTensors);
     stateTensors = [];
   };
-  const valuesOf = (gradient: tf.Tensor): Float32Array => reads.get(gradient) ?? (gradient.dataSync() as Float32Array);
+  /**
+   * Values of a tensor `update` did not see (a caller other than core's transformationOptimizer):
+   * a synchronous read, which backends that cannot read synchronously refuse.
+   */
+  const readNow = (t: tf.Tensor, what: string): Float32Array => {
+    try {
+      return t.dataSync() as Float32Array;
+    } catch (error) {
+      throw new Error(
+        `shampoo (host placement): apply got a ${what} that update did not read, and backend '${tf.getBackend()}' cannot read it synchronously ` +
+          `(${(error as Error).message}); pass apply the gradients of the step update saw, or use placement 'device'`,
+      );
+    }
+  };
+  const valuesOf = (gradient: tf.Tensor): Float32Array => reads.get(gradient) ?? readNow(gradient, 'gradient');
+  /** The grafted direction's values when `prepareDirection` did not read them (SGD's is `g` itself). */
+  const graftValues = (gradient: tf.Tensor, data: Float32Array, graft: tf.Tensor | null): Float32Array | null =>
+    graft === null ? null : graft === gradient ? data : readNow(graft, 'grafted direction');
 
   return {
     placement: 'host',
     init(list) {
       releaseStateTensors();
       reads = new Map();
+      graftReads = new Map();
       params = list.map((param) => ({ param, blocks: param.blocks.map((block) => ({ block, left: factor(block.rows), right: factor(block.cols) })) }));
     },
     beginUpdate() {
       reads = new Map();
+      graftReads = new Map();
     },
     async accumulate(index, gradient, beta2) {
       releaseStateTensors();
@@ -109,14 +132,18 @@ export function hostEngine(): MatrixEngine {
         fold(right.stat, gram64(transposeBlock(g, block.rows, block.cols), block.cols, block.rows).data, beta2);
       }
     },
+    async prepareDirection(_index, gradient, graft) {
+      if (!reads.has(gradient)) reads.set(gradient, (await gradient.data()) as Float32Array);
+      if (graft !== null && graft !== gradient) graftReads.set(gradient, (await graft.data()) as Float32Array);
+    },
     async computeRoots(index, correction, settings: RootSettings) {
       releaseStateTensors();
       const reports: FactorRootReport[] = [];
-      params[index]!.blocks.forEach((b, blockIndex) => {
+      for (const [blockIndex, b] of params[index]!.blocks.entries()) {
         for (const side of SIDES) {
           const f = b[side];
           const x: Matrix64 = { rows: f.dim, cols: f.dim, data: correction === 1 ? f.stat : f.stat.map((v) => v / correction) };
-          const outcome = hostInverseRoot(x, settings);
+          const outcome = await hostInverseRoot(x, settings);
           if (outcome.ok) {
             f.root = outcome.root;
             f.residual = outcome.residual;
@@ -125,14 +152,14 @@ export function hostEngine(): MatrixEngine {
             reports.push({ block: blockIndex, side, failure: outcome.reason });
           }
         }
-      });
+      }
       return reports;
     },
-    direction(index, gradient, graft) {
+    direction(index, gradient, graftOf) {
       const p = params[index]!;
       const { rows, cols } = p.param;
       const data = valuesOf(gradient);
-      const graftData = graft === null ? null : graft === gradient ? data : valuesOf(graft);
+      const graftData = graftReads.get(gradient) ?? graftValues(gradient, data, graftOf());
       const out = new Float32Array(rows * cols);
       for (const { block, left, right } of p.blocks) {
         let d: Matrix64 = { rows: block.rows, cols: block.cols, data: Float64Array.from(extractBlock(data, cols, block)) };
@@ -150,7 +177,7 @@ export function hostEngine(): MatrixEngine {
     residuals(index) {
       return params[index]!.blocks.flatMap((b) => [b.left.residual, b.right.residual]);
     },
-    inspect(index) {
+    async inspect(index) {
       return params[index]!.blocks.map(({ block, left, right }) => ({
         block,
         left: left.stat.slice(),
@@ -198,10 +225,13 @@ export function hostEngine(): MatrixEngine {
       });
       p.blocks.forEach((b, i) => SIDES.forEach((side, k) => Object.assign(b[side], decoded[i]![k]!)));
       releaseStateTensors();
+      // The grafted directions read in the last update followed the grafting state replaced now.
+      graftReads = new Map();
     },
     dispose() {
       releaseStateTensors();
       reads = new Map();
+      graftReads = new Map();
       params = [];
     },
   };

@@ -41,8 +41,8 @@ describe('inverse roots', () => {
     // inside what float32 Newton resolves.
     const x = gram(6, 60, 1);
     const reference = inverseRoot(x, 4, 1e-12);
-    const eigh = hostInverseRoot(host(x), settings());
-    const newton = hostInverseRoot(host(x), settings({ method: 'newton' }));
+    const eigh = await hostInverseRoot(host(x), settings());
+    const newton = await hostInverseRoot(host(x), settings({ method: 'newton' }));
     const xt = tf.tensor2d(x.flat(), [6, 6]);
     const devEigh = await deviceInverseRoot(xt, settings());
     const devNewton = await deviceInverseRoot(xt, settings({ method: 'newton' }));
@@ -68,15 +68,15 @@ describe('inverse roots', () => {
     // NaN in the statistic.
     const bad = host(gram(3, 3, 2));
     bad.data[4] = Number.NaN;
-    const nan = hostInverseRoot(bad, settings());
+    const nan = await hostInverseRoot(bad, settings());
     expect(nan.ok).toBe(false);
     expect(!nan.ok && nan.reason).toMatch(/NaN or Inf/);
     // A zero statistic with ε = 0: X + εI is singular.
-    const singular = hostInverseRoot(host([[0, 0, 0], [0, 0, 0], [0, 0, 0]]), settings({ epsilon: 0 }));
+    const singular = await hostInverseRoot(host([[0, 0, 0], [0, 0, 0], [0, 0, 0]]), settings({ epsilon: 0 }));
     expect(!singular.ok && singular.reason).toMatch(/singular/);
     // Newton in float32 on a rank-2 statistic in 8 dimensions with ε = 1e-12: κ ≈ 1e12 is far beyond
     // float32 and the iteration stalls with max|M − I| near 1 (measured 0.86 for rank 20 of 80).
-    const stalled = hostInverseRoot(host(gram(8, 2, 4)), settings({ method: 'newton' }));
+    const stalled = await hostInverseRoot(host(gram(8, 2, 4)), settings({ method: 'newton' }));
     expect(!stalled.ok && stalled.reason).toMatch(/Newton iteration after \d+ iterations: residual .* exceeds maxRootResidual 1\.000e-1/);
     const xt = tf.tensor2d(gram(8, 2, 4).flat(), [8, 8]);
     const device = await deviceInverseRoot(xt, settings({ method: 'newton' }));

@@ -57,11 +57,14 @@ export function eighResidualLimit(eigenvalues: Float64Array, epsilon: number, ma
   return Math.max(maxResidual, (10 * perturbation) / (Math.max(smallest, 0) + epsilon));
 }
 
-/** Newton's iteration on float32 tensors; the caller owns `x`. Errors (a zero or non-finite norm) become failures. */
-function newtonRoot(x: tf.Tensor2D, settings: RootSettings): RootOutcome<tf.Tensor2D> {
-  let result: ReturnType<typeof inverseRootNewton>;
+/**
+ * Newton's iteration on float32 tensors; the caller owns `x`. Errors (a zero or non-finite norm)
+ * become failures; linalg frees every tensor of a failed iteration.
+ */
+async function newtonRoot(x: tf.Tensor2D, settings: RootSettings): Promise<RootOutcome<tf.Tensor2D>> {
+  let result: Awaited<ReturnType<typeof inverseRootNewton>>;
   try {
-    result = inverseRootNewton(x, settings.exponent, {
+    result = await inverseRootNewton(x, settings.exponent, {
       epsilon: settings.epsilon,
       tolerance: settings.newtonTolerance,
       maxIterations: settings.newtonMaxIterations,
@@ -112,21 +115,38 @@ function eighRoot(input: Matrix64, settings: RootSettings): RootOutcome<Float64A
   return { ok: true, root: result.root.data, residual };
 }
 
-/** `(X + εI)^{-1/p}` of a host statistic (float64, row-major `n × n`) as float64. */
-export function hostInverseRoot(x: Matrix64, settings: RootSettings): RootOutcome<Float64Array> {
+/**
+ * `(X + εI)^{-1/p}` of a host statistic (float64, row-major `n × n`) as float64. Newton runs on the
+ * backend and its root is read back with an awaited `data()` (any backend, WebGPU included).
+ */
+export async function hostInverseRoot(x: Matrix64, settings: RootSettings): Promise<RootOutcome<Float64Array>> {
   if (settings.method === 'eigh') return eighRoot(x, settings);
   if (!allFinite(x.data)) return { ok: false, reason: 'the statistic holds NaN or Inf' };
   // Newton runs on float32 tensors: the statistic is rounded to float32 and the root read back.
   const tensor = tf.tensor2d(Float32Array.from(x.data), [x.rows, x.cols]);
   try {
-    const outcome = newtonRoot(tensor, settings);
+    const outcome = await newtonRoot(tensor, settings);
     if (!outcome.ok) return outcome;
-    const values = outcome.root.dataSync();
-    outcome.root.dispose();
+    let values: Float32Array;
+    try {
+      values = (await outcome.root.data()) as Float32Array;
+    } finally {
+      outcome.root.dispose();
+    }
     if (!allFinite(values)) return { ok: false, reason: 'Newton iteration: the root holds NaN or Inf' };
     return { ok: true, root: Float64Array.from(values), residual: outcome.residual };
   } finally {
     tensor.dispose();
+  }
+}
+
+/** Whether every entry of `t` is finite: one flag reduced on the device and read with `data()`. */
+async function finiteOnDevice(t: tf.Tensor): Promise<boolean> {
+  const flag = tf.tidy(() => tf.all(tf.isFinite(t)));
+  try {
+    return (await flag.data())[0] === 1;
+  } finally {
+    flag.dispose();
   }
 }
 
@@ -139,16 +159,10 @@ export async function deviceInverseRoot(x: tf.Tensor2D, settings: RootSettings):
     if (!outcome.ok) return outcome;
     return { ok: true, root: tf.tensor2d(Float32Array.from(outcome.root), [n, n]), residual: outcome.residual };
   }
-  const finite = tf.tidy(() => tf.all(tf.isFinite(x)));
-  const ok = (await finite.data())[0] === 1;
-  finite.dispose();
-  if (!ok) return { ok: false, reason: 'the statistic holds NaN or Inf' };
-  const outcome = newtonRoot(x, settings);
+  if (!(await finiteOnDevice(x))) return { ok: false, reason: 'the statistic holds NaN or Inf' };
+  const outcome = await newtonRoot(x, settings);
   if (!outcome.ok) return outcome;
-  const rootFinite = tf.tidy(() => tf.all(tf.isFinite(outcome.root)));
-  const rootOk = (await rootFinite.data())[0] === 1;
-  rootFinite.dispose();
-  if (!rootOk) {
+  if (!(await finiteOnDevice(outcome.root))) {
     outcome.root.dispose();
     return { ok: false, reason: 'Newton iteration: the root holds NaN or Inf' };
   }

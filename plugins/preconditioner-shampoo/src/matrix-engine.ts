@@ -53,18 +53,27 @@ export interface MatrixEngine {
   beginUpdate(): void;
   /** `L ← β₂L + (1−β₂)GGᵀ`, `R ← β₂R + (1−β₂)GᵀG` for every block of parameter `index` (`β₂ = 1`: the sum). */
   accumulate(index: number, gradient: tf.Tensor, beta2: number): Promise<void>;
+  /**
+   * Called at the end of `update` with the gradient and the grafted direction `apply` will use for
+   * parameter `index` (the same tensors `apply` gets under core's `transformationOptimizer`): the
+   * host placement reads them here, awaited, so that `apply`, which is synchronous, reads nothing
+   * from the backend. `graft` belongs to the caller. The device placement has nothing to read.
+   */
+  prepareDirection(index: number, gradient: tf.Tensor, graft: tf.Tensor | null): Promise<void>;
   /** Recompute every root of parameter `index` from its statistics divided by `correction` (bias correction). */
   computeRoots(index: number, correction: number, settings: RootSettings): Promise<FactorRootReport[]>;
   /**
    * The Shampoo direction of parameter `index`, shaped like `gradient`: `D_b = L_b^{-1/p} G_b R_b^{-1/p}`
    * for each block (the identity for a factor without a root yet), each rescaled to the norm of the
-   * same block of `graft` when given (`D_b · ‖graft_b‖ / (‖D_b‖ + 1e-16)`). A new tensor.
+   * same block of the grafted direction when there is one (`D_b · ‖A_b‖ / (‖D_b‖ + 1e-16)`). `graft`
+   * makes `A` (or null; called inside `apply`'s `tf.tidy`), and is not called when the values were
+   * read in `prepareDirection`. A new tensor.
    */
-  direction(index: number, gradient: tf.Tensor, graft: tf.Tensor | null): tf.Tensor;
+  direction(index: number, gradient: tf.Tensor, graft: () => tf.Tensor | null): tf.Tensor;
   /** Residuals of the roots in use (null where a factor still has the identity). */
   residuals(index: number): (number | null)[];
-  /** Float64 copies of the statistics and roots of parameter `index`, block by block (synchronous reads). */
-  inspect(index: number): BlockSnapshot[];
+  /** Float64 copies of the statistics and roots of parameter `index`, block by block (reads are awaited). */
+  inspect(index: number): Promise<BlockSnapshot[]>;
   /** The statistics and roots of parameter `index` as a `State` (tensors owned by the engine). */
   toState(index: number): State;
   /** Take over a saved state of parameter `index` (either placement's encoding). */

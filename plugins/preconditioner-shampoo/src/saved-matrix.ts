@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { float64FromTensorSync, type State } from '@precond/core';
+import { float64FromTensorSync, stateValuesSync, type State } from '@precond/core';
 import type { MatrixParameter } from './matrix-engine.js';
 
 /**
@@ -17,11 +17,16 @@ function checkSaved(value: unknown, n: number, where: string): tf.Tensor {
   return value;
 }
 
-/** Take over a saved matrix as float64 values (the tensor is disposed). */
+/**
+ * Take over a saved matrix as float64 values (the tensor is disposed). `setState` is synchronous:
+ * core's state readers take the values of tensors made by `deserializeState` or `float64ToTensor`
+ * from their host copy, so this reads nothing from the backend (WebGPU included) for a checkpoint
+ * or a host placement's own state.
+ */
 export function savedMatrixToFloat64(value: unknown, n: number, where: string): Float64Array {
   const t = checkSaved(value, n, where);
   try {
-    return t.dtype === 'int32' ? float64FromTensorSync(t, where) : Float64Array.from(t.dataSync() as Float32Array);
+    return t.dtype === 'int32' ? float64FromTensorSync(t, where) : Float64Array.from(stateValuesSync(t, where) as Float32Array);
   } finally {
     t.dispose();
   }

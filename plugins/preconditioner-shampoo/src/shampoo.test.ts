@@ -110,7 +110,7 @@ describe.each(PLACEMENTS)('shampoo on the %s', (placement) => {
     const { values } = await step(p, tensors([[g2]], [[1, n]]));
     expect(relError(values[0]!, expected)).toBeLessThan(tolerance);
     // L is the scalar ℓ = ‖g₁‖² + ‖g₂‖².
-    const [block] = p.inspect('p0');
+    const [block] = await p.inspect('p0');
     expect(block!.left.length).toBe(1);
     expect(block!.left[0]! / (a + c)).toBeCloseTo(1, placement === 'host' ? 12 : 6);
   });
@@ -129,7 +129,7 @@ describe.each(PLACEMENTS)('shampoo on the %s', (placement) => {
         l = add(scale(l, beta2), scale(matmul(g, transpose(g)), w));
         r = add(scale(r, beta2), scale(matmul(transpose(g), g), w));
       }
-      const [block] = p.inspect('p0');
+      const [block] = await p.inspect('p0');
       // Host: float64 sums of exact float32 products, so rounding at 2⁻⁵³ per term (1e-14 is
       // generous). Device: float32 sums, 2⁻²⁴ per term over five terms.
       const bound = placement === 'host' ? 1e-14 : 1e-6;
@@ -149,7 +149,7 @@ describe.each(PLACEMENTS)('shampoo on the %s', (placement) => {
       let info: Record<string, unknown> = {};
       for (const g of grads) info = (await step(p, tensors([g], [shape]))).info;
       expect(info['shampoo.root_failures']).toBe(0);
-      const [block] = p.inspect('p0');
+      const [block] = await p.inspect('p0');
       roots[rootMethod] = { left: block!.leftRoot!, right: block!.rightRoot!, residuals: [block!.leftResidual!, block!.rightResidual!] };
       // The statistic the root was taken of, and an independent residual of the root in use.
       const l = fromFlat(block!.left, 3, 3);
@@ -184,7 +184,7 @@ describe.each(PLACEMENTS)('shampoo on the %s', (placement) => {
     for (const g of grads) values = (await step(sgd, tensors([g], [shape]))).values[0]!;
     const d = fromFlat(values, 3, 5);
     // Norm ratios to five digits: the directions come back in float32.
-    for (const b of sgd.inspect('p0').map((x) => x.block)) {
+    for (const b of (await sgd.inspect('p0')).map((x) => x.block)) {
       const got = frobenius(sub(d, b.row0, b.rows, b.col0, b.cols));
       expect(got / frobenius(sub(last, b.row0, b.rows, b.col0, b.cols))).toBeCloseTo(1, 5);
     }
@@ -217,7 +217,7 @@ describe.each(PLACEMENTS)('shampoo on the %s', (placement) => {
     const p = make({ placement, maxPreconditionerDim: 2, graft: 'none', preconditionerUpdateEvery: 1 }, [shape]);
     let values: number[] = [];
     for (const g of grads) values = (await step(p, tensors([g], [shape]))).values[0]!;
-    const blocks = p.inspect('p0');
+    const blocks = await p.inspect('p0');
     // Six blocks, each with its own L (rows × rows) and R (cols × cols).
     expect(blocks.map((b) => [b.block.rows, b.block.cols, b.left.length, b.right.length])).toEqual([
       [2, 2, 4, 4],
@@ -266,7 +266,7 @@ describe.each(PLACEMENTS)('shampoo on the %s', (placement) => {
     const recomputed: number[] = [];
     for (let t = 1; t <= 8; t++) {
       await step(p, tensors([randomMat(2, 2, 50 + t)], [shape]));
-      const [block] = p.inspect('p0');
+      const [block] = await p.inspect('p0');
       const root = block!.leftRoot;
       const changed = root !== null && (previous === null || root.some((v, i) => v !== previous![i]));
       if (changed) recomputed.push(t);
@@ -299,13 +299,13 @@ describe.each(PLACEMENTS)('failure policy on the %s', (placement) => {
     const shapes = [[2, 3], [3]];
     const p = make({ placement, preconditionerUpdateEvery: 1 }, shapes);
     for (const seed of [71, 72]) await step(p, tensors([randomMat(2, 3, seed), randomMat(1, 3, seed + 1)], shapes));
-    const before = p.inspect('p0');
+    const before = await p.inspect('p0');
     const nan = randomMat(2, 3, 73);
     nan[1]![2] = Number.NaN;
     const info = await p.update(gradientContext(tensors([nan, randomMat(1, 3, 74)], shapes)));
     expect(info).toMatchObject({ 'shampoo.skipped_updates': 1, 'shampoo.root_failures': 0 });
     expect(p.count).toBe(2);
-    expect(p.inspect('p0')).toEqual(before);
+    expect(await p.inspect('p0')).toEqual(before);
     // The next finite update carries on from the state before the NaN.
     await step(p, tensors([randomMat(2, 3, 75), randomMat(1, 3, 76)], shapes));
     expect(p.count).toBe(3);
@@ -325,7 +325,7 @@ describe.each(PLACEMENTS)('failure policy on the %s', (placement) => {
     expect(first.values[0]).toEqual(rank1(1).flat());
     // Twenty full-rank gradients later both roots are accepted.
     for (let t = 0; t < 20; t++) await step(p, tensors([randomMat(3, 3, 80 + t)], [shape]));
-    const good = p.inspect('p0')[0]!;
+    const good = (await p.inspect('p0'))[0]!;
     expect(good.leftRoot).not.toBeNull();
     const failures = p.lastRootFailure;
     // A gradient 1e4 times larger along u vᵀ lifts one eigenvalue by 1e8·‖v‖²: κ ≈ 1e8 is again
@@ -333,7 +333,7 @@ describe.each(PLACEMENTS)('failure policy on the %s', (placement) => {
     const after = await step(p, tensors([rank1(1e4)], [shape]));
     expect(after.info['shampoo.root_failures']).toBeGreaterThan(first.info['shampoo.root_failures'] as number);
     expect(p.lastRootFailure).not.toBe(failures);
-    const kept = p.inspect('p0')[0]!;
+    const kept = (await p.inspect('p0'))[0]!;
     expect(kept.leftRoot).toEqual(good.leftRoot);
     expect(after.info['shampoo.root_residual']).toBe(Math.max(good.leftResidual!, good.rightResidual!));
   });
@@ -342,7 +342,7 @@ describe.each(PLACEMENTS)('failure policy on the %s', (placement) => {
     const shape = [2, 2];
     const p = make({ placement, preconditionerUpdateEvery: 1 }, [shape]);
     await step(p, tensors([randomMat(2, 2, 90)], [shape]));
-    const good = p.inspect('p0')[0]!;
+    const good = (await p.inspect('p0'))[0]!;
     // Put NaN into L through the state, in this placement's own encoding.
     const state = p.getState();
     const factors = (state.params as { factors: { blocks: Record<string, unknown>[] } }[])[0]!.factors;
@@ -356,7 +356,7 @@ describe.each(PLACEMENTS)('failure policy on the %s', (placement) => {
     const info = (await step(p, tensors([randomMat(2, 2, 91)], [shape]))).info;
     expect(info['shampoo.root_failures']).toBe(1);
     expect(p.lastRootFailure).toBe('update 2: p0 block 0 L: the statistic holds NaN or Inf');
-    expect(p.inspect('p0')[0]!.leftRoot).toEqual(good.leftRoot);
+    expect((await p.inspect('p0'))[0]!.leftRoot).toEqual(good.leftRoot);
   });
 
   it('rejects a singular X + εI (ε = 0 and a zero gradient block) without throwing', async () => {
@@ -373,12 +373,12 @@ describe('failure policy on the device: float32 overflow', () => {
     const shape = [2, 2];
     const p = make({ placement: 'device', preconditionerUpdateEvery: 1 }, [shape]);
     await step(p, tensors([randomMat(2, 2, 95)], [shape]));
-    const good = p.inspect('p0')[0]!;
+    const good = (await p.inspect('p0'))[0]!;
     // (2e20)² = 4e40 overflows float32 (max 3.4e38) in GGᵀ; the gradient itself is finite.
     const { info } = await step(p, tensors([[[2e20, 0], [0, 1]]], [shape]));
     expect(info['shampoo.root_failures']).toBe(2);
     expect(p.lastRootFailure).toMatch(/holds NaN or Inf/);
-    expect(p.inspect('p0')[0]!.leftRoot).toEqual(good.leftRoot);
+    expect((await p.inspect('p0'))[0]!.leftRoot).toEqual(good.leftRoot);
   });
 });
 
@@ -401,7 +401,7 @@ describe('state', () => {
       expect(outB.values.map((v) => Float32Array.from(v))).toEqual(outA.values.map((v) => Float32Array.from(v)));
       expect(outB.info).toEqual(outA.info);
     }
-    expect(b.inspect('p0')).toEqual(a.inspect('p0'));
+    expect(await b.inspect('p0')).toEqual(await a.inspect('p0'));
   });
 
   it('moves a state between placements (a checkpoint resumed on another backend)', async () => {
@@ -428,11 +428,35 @@ describe('state', () => {
     expect(() => smaller.setState(state)).toThrow(/shampoo state\.params: the model has 1 parameters, the checkpoint 2/);
     const adam = make({ placement: 'host', graft: 'adam' }, shapes);
     await step(adam, tensors(gradsAt(2), shapes));
-    const before = adam.inspect('p0');
+    const before = await adam.inspect('p0');
     expect(() => adam.setState(state)).toThrow(/grafting 'adam' keeps \[mu, nu\], the saved state holds \[\]/);
     // Refused before anything was taken over: the statistics are the ones it had.
-    expect(adam.inspect('p0')).toEqual(before);
+    expect(await adam.inspect('p0')).toEqual(before);
     expect(() => adam.setState({ ...state, format: 'kfac/1' })).toThrow(/format is "kfac\/1", expected 'shampoo\/1'/);
     disposeState(state);
+  });
+});
+
+describe('host placement reads in update, not in apply', () => {
+  it('multiplies the gradient and grafted direction update read, exactly what apply would read itself', async () => {
+    const shapes = [[2, 3], [3]];
+    const p = make({ placement: 'host', graft: 'adam', preconditionerUpdateEvery: 1 }, shapes);
+    for (const seed of [61, 62, 63]) {
+      const grads = tensors([randomMat(2, 3, seed), randomMat(1, 3, seed + 100)], shapes);
+      await p.update(gradientContext(grads));
+      // The step's own tensors: the values update read (gradient and Adam's direction). Copies of
+      // them, which update never saw, are read by apply itself: the same numbers must come out.
+      const prepared = p.apply(grads);
+      const copies = grads.map((g) => tf.clone(g));
+      live.tensors.push(...copies);
+      const direct = p.apply(copies);
+      for (let i = 0; i < 2; i++) expect(Array.from(await prepared[i]!.data())).toEqual(Array.from(await direct[i]!.data()));
+      tf.dispose([...prepared, ...direct]);
+    }
+    // A gradient that update did not read and that cannot be read now: the message says what to do.
+    const gone = tf.zeros([2, 3]);
+    gone.dispose();
+    const bias = tensors([randomMat(1, 3, 1)], [[3]]);
+    expect(() => p.apply([gone, bias[0]!])).toThrow(/shampoo \(host placement\): apply got a gradient that update did not read/);
   });
 });

@@ -45,8 +45,8 @@ export interface ShampooPreconditioner extends Preconditioner {
   readonly rootUpdates: number;
   /** The layout (matrix blocks or vector) of each parameter, in model order. */
   layouts(): readonly ParameterLayout[];
-  /** Float64 copies of a matrix parameter's statistics and roots, block by block. */
-  inspect(name: string): BlockSnapshot[];
+  /** Float64 copies of a matrix parameter's statistics and roots, block by block (reads are awaited). */
+  inspect(name: string): Promise<BlockSnapshot[]>;
   /** The message of the latest rejected root, or null. */
   readonly lastRootFailure: string | null;
 }
@@ -141,16 +141,18 @@ export function createShampoo(input: ShampooOptionsInput | ShampooOptions = {}):
 
   /** The direction for parameter `i` (inside `tf.tidy`; may return `g` itself, which the caller copies). */
   const direction = (e: Entry, g: tf.Tensor): tf.Tensor => {
-    const grafted = graftingDirection(graftSettings, e.graft, g, count);
+    const graftedOf = () => graftingDirection(graftSettings, e.graft, g, count);
     const layout = e.layout;
-    if (!preconditioning() || (layout.kind === 'vector' && !e.diag)) return grafted ?? g;
+    if (!preconditioning() || (layout.kind === 'vector' && !e.diag)) return graftedOf() ?? g;
     if (layout.kind === 'vector') {
       // Diagonal Shampoo, the order-1 case of the 1/(2k) rule: (v̂ + ε)^{-1/2} ⊙ g, v̂ = v/(1−β₂ᵗ).
       const d = tf.div(g, tf.sqrt(tf.add(tf.div(e.diag!, correction()), options.epsilon)));
+      const grafted = graftedOf();
       return grafted ? graftNorm(d, grafted) : d;
     }
     if (layout.blocks.length === 0) return g;
-    return requireEngine('apply').direction(e.matrixIndex, g, grafted);
+    // The host placement read the grafted direction in update and does not make it again.
+    return requireEngine('apply').direction(e.matrixIndex, g, graftedOf);
   };
 
   const self: ShampooPreconditioner = {
@@ -168,7 +170,7 @@ export function createShampoo(input: ShampooOptionsInput | ShampooOptions = {}):
       return lastFailure;
     },
     layouts: () => entries.map((e) => e.layout),
-    inspect(name) {
+    async inspect(name) {
       const e = entries.find((x) => x.name === name);
       if (!e || e.matrixIndex < 0) {
         const matrices = entries.filter((x) => x.matrixIndex >= 0).map((x) => x.name);
@@ -243,6 +245,22 @@ export function createShampoo(input: ShampooOptionsInput | ShampooOptions = {}):
             if (report.failure === undefined) continue;
             rootFailures++;
             lastFailure = `update ${count}: ${e.name} block ${report.block} ${sideLabel(report.side)}: ${report.failure}`;
+          }
+        }
+      }
+      // What apply will multiply: the host placement reads it now, awaited (apply is synchronous
+      // and GPU backends cannot read synchronously in Node). The device placement reads nothing.
+      if (preconditioning() && eng.placement === 'host') {
+        for (const [i, e] of entries.entries()) {
+          if (e.matrixIndex < 0 || e.layout.kind !== 'matrix' || e.layout.blocks.length === 0) continue;
+          const g = grads[i]!;
+          // SGD grafting's direction is g itself and `none` has none: only Adagrad and Adam make one.
+          const ownDirection = graftSettings.method === 'adagrad' || graftSettings.method === 'adam';
+          const grafted = ownDirection ? tf.tidy(() => graftingDirection(graftSettings, e.graft, g, count)!) : graftingDirection(graftSettings, e.graft, g, count);
+          try {
+            await eng.prepareDirection(e.matrixIndex, g, grafted);
+          } finally {
+            if (grafted !== null && grafted !== g) grafted.dispose();
           }
         }
       }

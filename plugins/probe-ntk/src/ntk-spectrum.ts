@@ -38,8 +38,9 @@ export interface NtkSpectrum {
  * - `n > maxDense`: the `max(topK, vectors)` largest pairs by linalg's `lanczos` with full
  *   reorthogonalisation, on the kernel rounded to a float32 tensor (a dense float64
  *   eigendecomposition costs ~9n³ flops; one Lanczos iteration costs one n² product on the
- *   backend). The basis is float32, so eigenvalues below about 1e-6 of λ_max are not resolved
- *   there; raise `maxDense` when they matter.
+ *   backend, read back with an awaited `data()`, so the route runs on WebGPU). The operator is the
+ *   kernel rounded to float32 (linalg keeps the basis in float64), so eigenvalues below about 1e-7
+ *   of λ_max are not resolved there; raise `maxDense` when they matter.
  */
 export async function ntkSpectrum(gram: Float64Array, n: number, options: NtkSpectrumOptions): Promise<NtkSpectrum> {
   if (gram.length !== n * n) throw new RangeError(`ntkSpectrum: the kernel has ${gram.length} entries, expected n² = ${n * n}`);
@@ -71,7 +72,7 @@ async function lanczosSpectrum(gram: Float64Array, n: number, valueCount: number
   try {
     const operator = ([v]: tf.Tensor[]) => [tf.reshape(tf.matMul(kernel, tf.reshape(v!, [n, 1])), [n])];
     // A fixed start vector (seed 0) makes the result a function of the kernel alone.
-    const result = lanczos(operator, [[n]], { k, seed: 0 });
+    const result = await lanczos(operator, [[n]], { k, seed: 0 });
     try {
       const rows = new Float64Array(vectorCount * n);
       for (let i = 0; i < vectorCount; i++) rows.set((await result.vectors[i]![0]!.data()) as Float32Array, i * n);

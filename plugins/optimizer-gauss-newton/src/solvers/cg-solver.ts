@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conjugateGradient, listDots, type LinearOperator } from '@precond/linalg';
+import { conjugateGradient, type LinearOperator } from '@precond/linalg';
 import { applyOutputHessian } from '../output-hessian.js';
 import type { CgSystem, GaussNewtonSolution } from './system.js';
 
@@ -10,8 +10,9 @@ import type { CgSystem, GaussNewtonSolution } from './system.js';
  * With μ = 0 (gn) CG from a start in the range of JᵀHJ stays there and converges to the
  * minimum-norm solution; its iteration budget, not ε, then does the truncating.
  *
- * `bᵀd` is one read; `dᵀ(JᵀHJ)d = ⟨Jd, H Jd⟩` costs one more J·v, so
- * the gain ratio sees the true model curvature even when CG stopped early.
+ * `bᵀd` and `dᵀ(JᵀHJ)d = ⟨Jd, H Jd⟩` (one more J·v, so the gain ratio sees the true model
+ * curvature even when CG stopped early) come back in one awaited read, as CG's own scalars do:
+ * nothing here reads synchronously, so the solve runs on WebGPU.
  */
 export async function solveByConjugateGradient(system: CgSystem): Promise<GaussNewtonSolution> {
   const { curvature, outputGradient, damping } = system;
@@ -24,36 +25,38 @@ export async function solveByConjugateGradient(system: CgSystem): Promise<GaussN
     return out;
   };
   const warm = system.cg.warmStart && system.warmStart !== null && system.warmStart.length === b.length ? system.warmStart : undefined;
-  let result: ReturnType<typeof conjugateGradient>;
+  let d: tf.Tensor[] | null = null;
   try {
-    result = conjugateGradient(operator, b, { tolerance: system.cg.tolerance, maxIterations: system.cg.maxIterations, x0: warm });
-  } catch (error) {
-    tf.dispose(b);
-    throw error;
-  }
-  const d = result.x;
-  try {
-    const [slope] = listDots([[b, d]]);
-    const quadratic = tf.tidy(() => {
-      const jd = curvature.jvp(d);
-      return tf.sum(tf.mul(jd, applyOutputHessian(system.loss, curvature.outputs(), system.targets, jd)));
+    const result = await conjugateGradient(operator, b, { tolerance: system.cg.tolerance, maxIterations: system.cg.maxIterations, x0: warm });
+    d = result.x;
+    const direction = d;
+    // [⟨b_t, d_t⟩ per tensor…, ⟨Jd, H Jd⟩] in one read; the per-tensor sums are added in float64
+    // here, as linalg's listDots does.
+    const scalars = tf.tidy(() => {
+      const parts = b.map((bi, i) => tf.sum(tf.mul(bi, direction[i]!)));
+      const jd = curvature.jvp(direction);
+      parts.push(tf.sum(tf.mul(jd, applyOutputHessian(system.loss, curvature.outputs(), system.targets, jd))));
+      return tf.stack(parts);
     });
-    let curvatureTerm: number;
+    let values: Float32Array;
     try {
-      curvatureTerm = (await quadratic.data())[0]!;
+      values = (await scalars.data()) as Float32Array;
     } finally {
-      quadratic.dispose();
+      scalars.dispose();
     }
-    return {
-      direction: d,
-      slope: slope!,
+    let slope = 0;
+    for (let i = 0; i < b.length; i++) slope += values[i]!;
+    const curvatureTerm = values[b.length]!;
+    const solution: GaussNewtonSolution = {
+      direction,
+      slope,
       curvature: curvatureTerm,
       info: { cg_iterations: result.iterations, cg_residual: result.relativeResidualNorm },
     };
-  } catch (error) {
-    tf.dispose(d);
-    throw error;
+    d = null;
+    return solution;
   } finally {
+    if (d) tf.dispose(d);
     tf.dispose(b);
   }
 }
