@@ -16,25 +16,43 @@ import { fmtMiB, fmtSeconds, formatMarkdownTable, formatTable, ratioToBaseline, 
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const playgroundDir = join(repoRoot, 'packages', 'playground');
-const { values } = parseArgs({
-  options: {
-    backends: { type: 'string', default: 'cpu,wasm' },
-    cases: { type: 'string' },
-    steps: { type: 'string' },
-    markdown: { type: 'boolean', default: false },
-    json: { type: 'string' },
-  },
-});
+const USAGE = `usage: pnpm bench [--backends cpu,wasm,webgpu,tensorflow,auto,chromium] [--cases NAME,...] [--steps N] [--markdown] [--json FILE]
+cases: ${[...BENCH_CASES, ...OP_CASES].map((c) => c.name).join(', ')}`;
+/** A mistake on the command line: one line naming the option and what is allowed, then the usage; exit 2. */
+function usageError(message: string): never {
+  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      backends: { type: 'string', default: 'cpu,wasm' },
+      cases: { type: 'string' },
+      steps: { type: 'string' },
+      markdown: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+} catch (e) {
+  usageError((e as Error).message);
+}
+const { values } = parsed;
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const steps = values.steps === undefined ? null : Number(values.steps);
-if (steps !== null && !(Number.isInteger(steps) && steps >= 3)) throw new Error(`--steps must be an integer >= 3, got ${values.steps}`);
+if (steps !== null && !(Number.isInteger(steps) && steps >= 3)) usageError(`--steps must be an integer >= 3, got ${values.steps}`);
 const wanted = values.cases?.split(',');
 const allNames = [...BENCH_CASES, ...OP_CASES].map((c) => c.name);
-for (const name of wanted ?? []) if (!allNames.includes(name)) throw new Error(`--cases: unknown case '${name}'; cases are: ${allNames.join(', ')}`);
+for (const name of wanted ?? []) if (!allNames.includes(name)) usageError(`--cases: unknown case '${name}'; cases are: ${allNames.join(', ')}`);
 const cases = BENCH_CASES.filter((c) => !wanted || wanted.includes(c.name));
 const opCases = OP_CASES.filter((c) => !wanted || wanted.includes(c.name));
 const VALID_BACKENDS = [...BACKEND_REQUESTS, 'chromium'];
 const backends = values.backends!.split(',');
-for (const b of backends) if (!VALID_BACKENDS.includes(b)) throw new Error(`--backends: unknown backend '${b}'; valid: ${VALID_BACKENDS.join(', ')}`);
+for (const b of backends) if (!VALID_BACKENDS.includes(b)) usageError(`--backends: unknown backend '${b}'; valid: ${VALID_BACKENDS.join(', ')}`);
 /** Steps of a case: --steps, else its experiment's own setting. */
 const stepsOf = (c: (typeof BENCH_CASES)[number]) => steps ?? c.experiment.settings.steps;
 const log = (line: string) => process.stderr.write(`${line}\n`);
