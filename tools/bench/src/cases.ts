@@ -95,6 +95,8 @@ const mnistShaped = defineExperiment({
   variants: {
     adam: { optimizer: adam({ lr: 1e-3 }) },
     kfac: { optimizer: sgd({ lr: 1e-3 }), preconditioner: kfac({ inverseUpdateEvery: 10 }) },
+    // The sampled Fisher: one backward pass of sampled targets instead of one per output (ggn).
+    'kfac-fisher': { optimizer: sgd({ lr: 1e-3 }), preconditioner: kfac({ inverseUpdateEvery: 10, estimation: 'fisher' }) },
     shampoo: { optimizer: sgd({ lr: 0.01 }), preconditioner: shampoo({ preconditionerUpdateEvery: 10 }) },
   },
 });
@@ -131,5 +133,6 @@ export const BENCH_CASES: readonly BenchCase[] = [
   { name: 'ntk/e1-1000', experiment: ntkE1, variant: 'sgd', measure: { type: 'probe', metric: 'ntk.seconds' }, peer: { type: 'program', program: NTK_NUMPY } },
   { name: 'mnist/adam', experiment: mnistShaped, variant: 'adam', measure: step },
   { name: 'mnist/kfac', experiment: mnistShaped, variant: 'kfac', measure: step, baseline: 'mnist/adam' },
+  { name: 'mnist/kfac-fisher', experiment: mnistShaped, variant: 'kfac-fisher', measure: step, baseline: 'mnist/adam' },
   { name: 'mnist/shampoo', experiment: mnistShaped, variant: 'shampoo', measure: step, baseline: 'mnist/adam' },
 ];
