@@ -24,9 +24,9 @@ export default defineExperiment({
   // decade, plus step 0 and the last step): the kernel distance changes over decades of steps, and
   // the variants run from 300 to 8,000 steps. All 100 error modes `|q_kᵀ e|` are kept, so the
   // step-0 figure shows where the target's residual lies in the spectrum. One observation (a
-  // 100 × 100 float64 Gram and eigh; LM and GN reuse the step's Gram) took 5 ms on a quiet machine
-  // and 34-72 ms under heavy load; 24-39 of them per run were 1.9% of the runs' time (README,
-  // "Cost of the probe"), where every 25 steps would have been 320 in each GD run.
+  // 100 × 100 float64 Gram and eigh; LM and GN reuse the step's Gram) takes about 4 ms; 24-39 of
+  // them per run were 3.2% of the runs' time (README, "Cost of the probe"), where every 25 steps
+  // would have been 320 in each GD run.
   probes: [ntk({ logSpaced: 10, modes: 100 })],
   settings: { steps: 3000, seeds: [0, 1, 2], log: { every: 25 } },
   variants: {
@@ -41,9 +41,10 @@ export default defineExperiment({
     'lm-0.1': { description: 'Levenberg-Marquardt, μ = 0.1, η = 0.5', optimizer: lm({ mu: 0.1, lr: 0.5 }), ...secondOrder },
     // GN `(JᵀJ)†Jᵀ(f − y)`, cutoff ε = 1e-7 of λ_max, η = 0.05 (README: "Choosing GN's cutoff").
     // The float64 Gram resolves NTK eigenvalues to ~1e-13, but inverting the small ones moves the
-    // weights so far (the step grows as 1/√λ) that tanh units saturate: at ε = 1e-10 one seed froze
-    // at rank 3 and another stalled. At ε = 1e-6 only four directions are kept at initialisation and
-    // the target modes' rates disagreed in two seeds; at ε = 1e-7 every seed settles to one rate.
+    // weights so far (the step grows as 1/√λ) that tanh units saturate: at ε = 1e-10 one seed
+    // stalled (at loss 12.5 with the final build; two with an earlier one). At ε = 1e-6 only 4-7
+    // directions are kept at initialisation and the target modes' rates disagreed in two seeds; at
+    // ε = 1e-7 every seed settles to one rate, by step 100-175 (the earlier build: by step 100).
     gn: { description: 'Gauss-Newton, pseudo-inverse cutoff ε = 1e-7, η = 0.05', optimizer: gn({ epsilon: 1e-7, lr: 0.05 }), ...secondOrder },
     // SGD (η = 1) with K-FAC's Kronecker-factored Gauss-Newton blocks (`ggn` estimation: exact
     // factors for MSE, and with one output as cheap as `fisher`). A fixed λ diverges on E1: at
@@ -51,7 +52,7 @@ export default defineExperiment({
     // direction, where the loss already rises (preconditioner-kfac README), so K-FAC runs with
     // Martens & Grosse's adaptive step length α* and λ rule, tested at every update, and fresh
     // inverses at every update: the factors are at most 81 × 81 here, so that costs little, and
-    // with inverses every 10 updates the loss was 1.2e-3 at step 300 instead of 1e-5 (seed 0).
+    // with inverses every 10 updates the loss was 1.2e-3 at step 300 instead of 3e-5 (seed 0).
     kfac: {
       description: 'SGD η = 1 + K-FAC (ggn, λ₀ = 1e-3, adaptive λ and step length every update, inverses every update)',
       optimizer: sgd({ lr: 1 }),
@@ -68,7 +69,8 @@ export default defineExperiment({
     // cosine removes it; ε = 1e-12 (the default) weighs the directions the early, low-rank statistics
     // have not seen by up to (λ/ε)^{1/2} and kept the loss at 0.376 for 300 steps, ε = 1e-6 at 0.326;
     // a 50-step warm-up of η keeps Adam's full-size first step (bias-corrected, every weight moved
-    // by η) from throwing the loss to 18-29 at step 1, and gave 0.215 at step 300.
+    // by η) from throwing the loss to 18-29 at step 1 (0.277 at step 300 against 0.327 without;
+    // without it the loss at step 3,000 is lower in every seed, README).
     shampoo: {
       description: 'SGD η = 0.1 → 0 (50-step warm-up, cosine) + Shampoo (exponent 2, ε = 1e-6, Adam grafting)',
       optimizer: sgd({ lr: { type: 'cosine', value: 0.1, steps: 3000, warmup: 50 } }),

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Figures and numbers of the README from a finished run of the whole experiment:
 //
-//   pnpm exec nx run-many -t build
-//   pnpm precond run experiments/spectral-bias --out /tmp/e1
+//   pnpm exec nx run @precond/cli:build
+//   pnpm precond run experiments/spectral-bias --backend wasm --out /tmp/e1
 //   node experiments/spectral-bias/scripts/figures.mjs /tmp/e1/spectral-bias [experiments/spectral-bias/figures]
 //
 // Reads every run folder under the first argument with @precond/report's loadRun, writes the SVG
 // figures into the second (default: ../figures beside this script) and prints the numbers the
 // README quotes, per variant and seed. Rows logged only for the NTK probe (its log-spaced steps)
 // carry the loss and the probe's numbers but no mode errors.
+/* global console, process */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,7 +113,7 @@ for (const run of runs) {
 
 // Loss at fixed steps (every row carries the loss), medians over seeds beside each seed's value,
 // and the ratio to Adam's median at the same step.
-const CHECKPOINTS = [25, 100, 300, 1000, 3000, 8000];
+const CHECKPOINTS = [25, 100, 300, 500, 1000, 2000, 2500, 3000, 8000];
 const variants = [...new Set(runs.map((r) => r.record.variant))];
 const lossAt = (run, step) => run.rows.find((row) => row.step === step)?.loss;
 const medianOf = (values) => {
@@ -135,7 +136,7 @@ for (const variant of variants) {
 
 // The NTK probe: kernel distance at fixed steps, the probe's own time, and the step-0 spectrum.
 const ntkRow = (run, step) => run.rows.find((row) => row.step === step && row['ntk.kernel_distance'] !== undefined);
-console.log('\nkernel distance at steps 10, 100, 300, 1000, 3000, last: median [seeds] | probe observations, seconds in the probe (sum over the run) / run total_s');
+console.log('\nkernel distance at steps 10, 100, 300, 1000, 3000, last: median [seeds] | probe observations, seconds in the probe (sum over the run) / run total_s, median ms per observation');
 for (const variant of variants) {
   const list = byVariant([variant]);
   const cells = [10, 100, 300, 1000, 3000, 'last'].map((step) => {
@@ -145,10 +146,14 @@ for (const variant of variants) {
   });
   const cost = list.map((r) => {
     const obs = r.rows.filter((row) => row['ntk.seconds'] !== undefined);
-    return `${obs.length} obs ${fmt(obs.reduce((sum, row) => sum + row['ntk.seconds'], 0))} s / ${fmt(r.record.timing.total_s)} s`;
+    return `${obs.length} obs ${fmt(obs.reduce((sum, row) => sum + row['ntk.seconds'], 0))} s / ${fmt(r.record.timing.total_s)} s, ${fmt(1000 * medianOf(obs.map((row) => row['ntk.seconds'])))} ms`;
   });
   console.log(`${variant.padEnd(8)} ${cells.join(' | ')} | ${cost.join('; ')}`);
 }
+const observations = runs.flatMap((r) => r.rows.filter((row) => row['ntk.seconds'] !== undefined));
+const probeSeconds = observations.reduce((sum, row) => sum + row['ntk.seconds'], 0);
+const runSeconds = runs.reduce((sum, r) => sum + r.record.timing.total_s, 0);
+console.log(`probe over all ${runs.length} runs: ${observations.length} observations, ${fmt(probeSeconds)} s of the runs' ${fmt(runSeconds)} s (${fmt((100 * probeSeconds) / runSeconds)}%)`);
 
 // The kernel at step 0 depends on the seed only (the initial weights): check that every variant
 // logged the same spectrum, then give the relative eigenvalues and where the residual lies.
