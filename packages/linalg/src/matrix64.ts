@@ -49,7 +49,14 @@ export function clone64(a: Matrix64): Matrix64 {
 
 /** `aᵀ`, blocked in 32×32 tiles so both the reads and the writes stay within a few cache lines. */
 export function transpose64(a: Matrix64): Matrix64 {
-  const { rows, cols, data } = a;
+  return { rows: a.cols, cols: a.rows, data: transposeBlock64(a.data, a.cols, 0, 0, a.rows, a.cols) };
+}
+
+/**
+ * The transpose of the `rows × cols` block at (`r0`, `c0`) of the row-major `a` (leading dimension
+ * `ld`), as a new row-major `cols × rows` array, in 32 × 32 tiles.
+ */
+export function transposeBlock64(a: Float64Array, ld: number, r0: number, c0: number, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
   const tile = 32;
   for (let i0 = 0; i0 < rows; i0 += tile) {
@@ -57,12 +64,12 @@ export function transpose64(a: Matrix64): Matrix64 {
     for (let j0 = 0; j0 < cols; j0 += tile) {
       const j1 = Math.min(j0 + tile, cols);
       for (let i = i0; i < i1; i++) {
-        const src = i * cols;
-        for (let j = j0; j < j1; j++) out[j * rows + i] = data[src + j]!;
+        const src = (r0 + i) * ld + c0;
+        for (let j = j0; j < j1; j++) out[j * rows + i] = a[src + j]!;
       }
     }
   }
-  return { rows: cols, cols: rows, data: out };
+  return out;
 }
 
 /**

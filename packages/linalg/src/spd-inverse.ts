@@ -1,6 +1,6 @@
 import { cholesky, type CholeskyOptions } from './cholesky.js';
 import { gemmNT } from './gemm-kernels.js';
-import { assertSquare, mirrorLowerToUpper, transpose64, type Matrix64 } from './matrix64.js';
+import { assertSquare, mirrorLowerToUpper, transpose64, transposeBlock64, type Matrix64 } from './matrix64.js';
 
 /** Below this order the triangular inverse runs unblocked (the products would be too small to pay). */
 const TRIANGULAR_BLOCK = 48;
@@ -42,29 +42,12 @@ function invertBlock(w: Float64Array, ld: number, off: number, size: number): vo
   invertBlock(w, ld, o2, n2);
   // Tᵀ = W₁₁ᵀ L₂₁ᵀ (n1 × n2) on the NT kernel, C[i, j] += Σ_p A[i, p] B[j, p]: A = W₁₁ᵀ (one
   // transposed copy), B = the rows of L₂₁ in place. Tᵀ is then already the B operand of the next product.
-  const w11t = transposeBlock(w, ld, o1, o1, n1, n1);
+  const w11t = transposeBlock64(w, ld, o1, o1, n1, n1);
   const tt = new Float64Array(n1 * n2);
   gemmNT(n1, n2, n1, 1, w11t, 0, n1, w, o2 * ld + o1, ld, tt, 0, n2, false);
   // W₂₁ = −W₂₂ T, written over L₂₁ (read above): A = W₂₂'s rows (its upper triangle is zero).
   for (let i = 0; i < n2; i++) w.fill(0, (o2 + i) * ld + o1, (o2 + i) * ld + o1 + n1);
   gemmNT(n2, n1, n2, -1, w, o2 * ld + o2, ld, tt, 0, n2, w, o2 * ld + o1, ld, false);
-}
-
-/** The transpose of the `rows × cols` block at (`r0`, `c0`) of `a` (leading dimension `ld`), in 32 × 32 tiles. */
-function transposeBlock(a: Float64Array, ld: number, r0: number, c0: number, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
-  const tile = 32;
-  for (let i0 = 0; i0 < rows; i0 += tile) {
-    const i1 = Math.min(i0 + tile, rows);
-    for (let j0 = 0; j0 < cols; j0 += tile) {
-      const j1 = Math.min(j0 + tile, cols);
-      for (let i = i0; i < i1; i++) {
-        const src = (r0 + i) * ld + c0;
-        for (let j = j0; j < j1; j++) out[j * rows + i] = a[src + j]!;
-      }
-    }
-  }
-  return out;
 }
 
 /** Row panel height of the triangular product in `spdInverse`. */
