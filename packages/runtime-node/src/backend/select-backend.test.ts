@@ -138,6 +138,23 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
+  it('queues overlapping calls: each runs its whole check after the one before has settled', async () => {
+    // Two selections started together used to interleave their switches and checks, and the
+    // second failed ("backend 'wasm' could not be initialised"). Queued, both complete, in order,
+    // and a failing call in between does not stop the queue.
+    const order: string[] = [];
+    const calls = [
+      selectBackend('wasm').then((info) => order.push(`1:${info.name}`)),
+      selectBackend('webgl' as BackendRequest).catch(() => order.push('2:rejected')),
+      selectBackend('cpu').then((info) => order.push(`3:${info.name}`)),
+      selectBackend('wasm').then((info) => order.push(`4:${info.name}`)),
+    ];
+    await Promise.all(calls);
+    expect(order).toEqual(['1:wasm', '2:rejected', '3:cpu', '4:wasm']);
+    expect(tf.getBackend()).toBe('wasm');
+    await selectBackend('cpu');
+  });
+
   it('useBackend switches without the check and returns the name', async () => {
     expect(await useBackend('wasm')).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');

@@ -65,7 +65,8 @@ export interface SelectBackendOptions {
  * Switches tfjs to the backend `request` names, or with `auto` to the first of `tensorflow`,
  * `wasm`, `cpu` (fastest expected first) that is installed here and passes the conformance
  * check, and says what it chose and why. Called once at start-up, before any tensor is made; it changes
- * the global tfjs backend, so calls must not overlap.
+ * the global tfjs backend, so overlapping calls are queued: each starts when the one before has
+ * settled (two at once would interleave their backend switches and checks).
  *
  * Throws when an explicitly requested backend is not installed (the message says what to
  * install), does not initialise, or fails the check; the backend active before stays active.
@@ -74,7 +75,16 @@ export interface SelectBackendOptions {
  * const info = await selectBackend('auto');
  * console.log(`${info.name} ${info.version}`); // wasm 4.22.0 where tfjs-node is not installed
  */
-export async function selectBackend(request: BackendRequest, options: SelectBackendOptions = {}): Promise<BackendInfo> {
+export function selectBackend(request: BackendRequest, options: SelectBackendOptions = {}): Promise<BackendInfo> {
+  const next = selectionQueue.then(() => selectNow(request, options));
+  selectionQueue = next.catch(() => undefined);
+  return next;
+}
+
+/** The last selection started; the next one waits for it to settle. */
+let selectionQueue: Promise<unknown> = Promise.resolve();
+
+async function selectNow(request: BackendRequest, options: SelectBackendOptions): Promise<BackendInfo> {
   if (!(BACKEND_REQUESTS as readonly string[]).includes(request)) {
     throw new Error(`unknown backend '${String(request)}'; valid backends: ${BACKEND_REQUESTS.join(', ')}`);
   }
