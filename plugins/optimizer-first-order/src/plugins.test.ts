@@ -42,9 +42,13 @@ describe('plugin metadata and options', () => {
     expect(firstOrderPlugins.map((p) => p.meta.id)).toEqual(['sgd', 'momentum', 'adam', 'adamw']);
     for (const factory of firstOrderPlugins as readonly PluginFactory[]) {
       expect(factory.meta).toMatchObject({ name: pkg.name, version: pkg.version, kind: 'optimizer' });
-      expect(factory.meta.description).toBeTruthy();
+      // `precond list` prints it: a sentence, not an empty string or the id again.
+      expect(factory.meta.description).toMatch(/^\S.* .*\S$/);
+      expect(factory.meta.description).not.toBe(factory.meta.id);
       expect(factory().meta).toBe(factory.meta);
     }
+    // Each says what that plugin does, so no two are the same.
+    expect(new Set(firstOrderPlugins.map((p) => p.meta.description)).size).toBe(firstOrderPlugins.length);
   });
 
   it('fills in the documented defaults', () => {

@@ -36,8 +36,12 @@ describe('plugins and options', () => {
     expect(gaussNewtonPlugins.map((p) => p.meta.id)).toEqual(['lm', 'gn', 'ggn', 'hybrid']);
     for (const factory of gaussNewtonPlugins as readonly PluginFactory[]) {
       expect(factory.meta).toMatchObject({ name: pkg.name, version: pkg.version, kind: 'optimizer' });
-      expect(factory.meta.description).toBeTruthy();
+      // `precond list` prints it: a sentence, not an empty string or the id again.
+      expect(factory.meta.description).toMatch(/^\S.* .*\S$/);
+      expect(factory.meta.description).not.toBe(factory.meta.id);
     }
+    // Each says what that plugin does, so no two are the same.
+    expect(new Set(gaussNewtonPlugins.map((p) => p.meta.description)).size).toBe(gaussNewtonPlugins.length);
   });
 
   it('fill in the documented defaults', () => {

@@ -2,15 +2,11 @@
 // loss itself (linear model, MSE: Hessian = GGN), so ρ is known: 1.
 import { Rng, type StepContext } from '@precond/core';
 import { denseCurvatureProvider, leastSquaresInputs, leastSquaresProblem, LEAST_SQUARES_OPTIMUM } from '@precond/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { adaptiveDampingOptions, gainRatio, modelOptimalStep, nextDamping } from './index.js';
-import { makeKfac, stepContext, withOnes } from './test-support/reference.js';
+import { makeKfac, stepContext, withOnes, disposeAfterEachTest } from './test-support/reference.js';
 
-const live: { dispose(): void }[] = [];
-afterEach(() => {
-  live.splice(0).forEach((x) => x.dispose());
-});
-const track = <T extends { dispose(): void }>(x: T): T => (live.push(x), x);
+const { track } = disposeAfterEachTest();
 
 const rule = adaptiveDampingOptions.parse({});
 

@@ -1,10 +1,9 @@
 // K-FAC against independent float64 computations: the Gauss-Newton direction where the Kronecker
 // factorisation is exact, and the factors A and G of every estimation mode. The reference
 // arithmetic lives in test-support/reference.ts (plain arrays, no K-FAC or linalg code).
-import * as tf from '@tensorflow/tfjs-core';
 import { crossEntropyLoss, mseLoss, Rng, type Loss } from '@precond/core';
-import { denseLayer, embeddingLayer, sequentialModel, type SequentialModel } from '@precond/nn';
-import { afterEach, describe, expect, it } from 'vitest';
+import { denseLayer, embeddingLayer, sequentialModel } from '@precond/nn';
+import { describe, expect, it } from 'vitest';
 import {
   add,
   directionOn,
@@ -24,26 +23,10 @@ import {
   withOnes,
   zeros,
   type Mat,
+  disposeAfterEachTest,
 } from './test-support/reference.js';
 
-const live: { dispose(): void }[] = [];
-afterEach(() => {
-  live.splice(0).forEach((x) => x.dispose());
-});
-
-function track<T extends { dispose(): void }>(x: T): T {
-  live.push(x);
-  return x;
-}
-
-function tensor(m: Mat): tf.Tensor2D {
-  return track(tf.tensor2d(m));
-}
-
-/** A single dense layer `f = x W + b` (identity activation), N(0, 1) kernel. */
-function linearModel(inputs: number, outputs: number, seed: number): SequentialModel {
-  return track(sequentialModel([denseLayer({ name: 'dense', inputSize: inputs, outputSize: outputs, kernelInit: 'normal', biasInit: 'normal' })], new Rng(seed)));
-}
+const { track, tensor, linearModel } = disposeAfterEachTest();
 
 /** The dense Jacobian of `f = x W + b` for one sample: rows c, columns in parameter order. */
 function linearJacobianRows(xi: number[], k: number): Mat {

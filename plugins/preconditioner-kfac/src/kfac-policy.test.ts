@@ -4,18 +4,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mseLoss, Rng, type Loss, type State } from '@precond/core';
 import { denseLayer, sequentialModel, type Layer } from '@precond/nn';
 import { denseCurvatureProvider, FunctionModel, leastSquaresInputs, leastSquaresProblem } from '@precond/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeFloat64 } from './index.js';
-import { directionOn, factorTolerance, flat, makeKfac, meanOuter, normals, relativeError, stepContext, updateOn, withOnes, type Mat } from './test-support/reference.js';
+import { directionOn, factorTolerance, flat, makeKfac, meanOuter, normals, relativeError, stepContext, updateOn, withOnes, disposeAfterEachTest } from './test-support/reference.js';
 
-const live: { dispose(): void }[] = [];
-afterEach(() => {
-  live.splice(0).forEach((x) => x.dispose());
-});
-const track = <T extends { dispose(): void }>(x: T): T => (live.push(x), x);
-const tensor = (m: Mat) => track(tf.tensor2d(m));
+const { track, tensor, linearModel } = disposeAfterEachTest();
 
-const linear = () => track(sequentialModel([denseLayer({ name: 'dense', inputSize: 2, outputSize: 1, kernelInit: 'normal', biasInit: 'normal' })], new Rng(1)));
+/** A 2 → 1 linear layer with a bias. */
+const linear = () => linearModel(2, 1, 1);
 
 describe('failed updates', () => {
   it('NaN statistics: the factor update is skipped, the last inverse kept, and the diagnostics say so', async () => {

@@ -2,19 +2,13 @@
 // the diagnostics each update reports.
 import * as tf from '@tensorflow/tfjs-core';
 import { mseLoss, Rng } from '@precond/core';
-import { denseLayer, sequentialModel } from '@precond/nn';
-import { afterEach, describe, expect, it } from 'vitest';
-import { add, directionOn, factorTolerance, flat, makeKfac, meanOuter, normals, read, relativeError, scale, updateOn, withOnes, type Mat } from './test-support/reference.js';
+import { describe, expect, it } from 'vitest';
+import { add, directionOn, factorTolerance, flat, makeKfac, meanOuter, normals, read, relativeError, scale, updateOn, withOnes, type Mat, disposeAfterEachTest } from './test-support/reference.js';
 
-const live: { dispose(): void }[] = [];
-afterEach(() => {
-  live.splice(0).forEach((x) => x.dispose());
-});
-const track = <T extends { dispose(): void }>(x: T): T => (live.push(x), x);
-const tensor = (m: Mat) => track(tf.tensor2d(m));
+const { track, tensor, linearModel } = disposeAfterEachTest();
 
 /** A 2 → 1 linear layer with a bias. */
-const linear = () => track(sequentialModel([denseLayer({ name: 'dense', inputSize: 2, outputSize: 1, kernelInit: 'normal', biasInit: 'normal' })], new Rng(1)));
+const linear = () => linearModel(2, 1, 1);
 
 describe('moving averages', () => {
   it('initialise at the first factor update, then A ← decay·A + (1 − decay)·A_batch (two steps by hand)', async () => {

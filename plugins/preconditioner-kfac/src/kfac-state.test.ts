@@ -4,15 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { chain, mseLoss, Rng, transformationOptimizer, type Dataset } from '@precond/core';
 import { denseLayer, embeddingLayer, sequentialModel, type Layer, type SequentialModel } from '@precond/nn';
 import { loadStates, saveStates, scaleBy, snapshotDifference, snapshotState } from '@precond/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeFloat64, encodeFloat64, kfacOptions, kfacPreconditioner, type KfacOptionsInput } from './index.js';
-import { normals, stepContext } from './test-support/reference.js';
+import { normals, stepContext, disposeAfterEachTest } from './test-support/reference.js';
 
-const live: { dispose(): void }[] = [];
-afterEach(() => {
-  live.splice(0).forEach((x) => x.dispose());
-});
-const track = <T extends { dispose(): void }>(x: T): T => (live.push(x), x);
+const { track } = disposeAfterEachTest();
 
 describe('float64 in a state', () => {
   it('round-trips every bit pattern through int32 words, including -0, NaN payloads, subnormals and ±Infinity', () => {

@@ -2,8 +2,9 @@
 // without @precond/linalg or K-FAC's own code, so an expected number never comes from the code it
 // checks.
 import * as tf from '@tensorflow/tfjs-core';
-import { RunStepContext, type CurvatureProvider, type Dataset, type Loss, type Model, type Rng } from '@precond/core';
-import { nnCurvatureProvider } from '@precond/nn';
+import { Rng, RunStepContext, type CurvatureProvider, type Dataset, type Loss, type Model } from '@precond/core';
+import { denseLayer, nnCurvatureProvider, sequentialModel, type SequentialModel } from '@precond/nn';
+import { afterEach } from 'vitest';
 import { kfacOptions, kfacPreconditioner, type KfacOptionsInput, type KfacPreconditioner } from '../index.js';
 
 export type Mat = number[][];
@@ -141,4 +142,22 @@ export async function directionOn(k: KfacPreconditioner, step: number, model: Mo
   } finally {
     ctx.dispose();
   }
+}
+
+/**
+ * What a test file's tests make and must free: `track(x)` disposes `x` after the current test,
+ * `tensor(m)` is a tracked 2-D tensor, `linearModel(inputs, outputs, seed)` a tracked single dense
+ * layer `f = x W + b` (identity activation, N(0, 1) kernel and bias). Call once at a file's top level
+ * (it registers the file's `afterEach`).
+ */
+export function disposeAfterEachTest() {
+  const live: { dispose(): void }[] = [];
+  afterEach(() => {
+    live.splice(0).forEach((x) => x.dispose());
+  });
+  const track = <T extends { dispose(): void }>(x: T): T => (live.push(x), x);
+  const tensor = (m: Mat): tf.Tensor2D => track(tf.tensor2d(m));
+  const linearModel = (inputs: number, outputs: number, seed: number): SequentialModel =>
+    track(sequentialModel([denseLayer({ name: 'dense', inputSize: inputs, outputSize: outputs, kernelInit: 'normal', biasInit: 'normal' })], new Rng(seed)));
+  return { track, tensor, linearModel };
 }
