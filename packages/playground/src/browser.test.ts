@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunRecord } from '@precond/core';
 import { defaultFigures, loadRun, type LoadedRun } from '@precond/report';
-import { FsRunStore, useBackend } from '@precond/runtime-node';
+import { FsRunStore, serveDirectory, useBackend } from '@precond/runtime-node';
 import type { BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,6 @@ import { launchChromium } from './test-support/chromium.js';
 import { compareFigureData } from './test-support/figure-data.js';
 import { checkpointParams, parameterDifference, runInNode } from './test-support/node-run.js';
 import { colourStats, decodePng } from './test-support/png.js';
-import { serveDirectory } from './test-support/static-server.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cliBin = resolve(packageDir, '../cli/dist/bin.js');

@@ -22,6 +22,7 @@ export { measureMatMulGflops, type MeasureMatMulOptions } from './backend/measur
 export { TENSORFLOW_PACKAGES } from './backend/tensorflow.js';
 export { SWIFTSHADER_ICD, WEBGPU_INSTALL_COMMAND } from './backend/webgpu.js';
 export { FsRunStore } from './store/fs-run-store.js';
+export { serveDirectory } from './serve/serve-directory.js';
 export {
   DEFAULT_RECORDED_PACKAGES,
   gitHead,

@@ -3,13 +3,11 @@
 // playground's own browser test drives it. The rate is the page's, from the run record's
 // `timing.s_per_step` (first step excluded), the number the Node columns report too.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { serveDirectory } from '@precond/runtime-node';
 
 /** Debian's chromium: the bench never downloads a browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -64,7 +62,7 @@ export async function measureInChromium(playgroundDir: string, runs: readonly Pa
   }
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: install it (as root) with \`apt-get update && apt-get install -y chromium libvulkan1\``);
   const playwright = await importPlaywright(playgroundDir);
-  const server = await serve(dist);
+  const server = await serveDirectory(dist);
   const profile = mkdtempSync(join(tmpdir(), 'precond-bench-chromium-'));
   let context: BrowserContext | null = null;
   try {
@@ -114,32 +112,4 @@ async function importPlaywright(playgroundDir: string): Promise<Playwright> {
   }
   const module = (await import(pathToFileURL(path).href)) as Playwright & { default?: Playwright };
   return module.chromium ? module : module.default!;
-}
-
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-};
-
-/** Serve the files under `root` on 127.0.0.1 (a free port); `/` is index.html. */
-async function serve(root: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-    const file = normalize(join(root, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(root + sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    readFile(file).then(
-      (data) => res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(data),
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))) };
 }

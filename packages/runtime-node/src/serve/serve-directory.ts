@@ -12,7 +12,11 @@ const TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serve the files under `root` on 127.0.0.1 (a free port); `/` is index.html. */
+/**
+ * Serves the files under `root` on 127.0.0.1 (a free port), `/` being index.html, for a browser
+ * driven from Node (the playground's real-Chromium test, the benchmark's Chromium column). Paths
+ * that leave `root` get 403, missing files 404; `requests` lists the paths asked for, in order.
+ */
 export async function serveDirectory(root: string): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
