@@ -20,23 +20,21 @@ export interface Measurement {
   readonly rssBytes: number | null;
 }
 
-/** Run a case with the real runner on the current tfjs backend and time it (see `Measurement.seconds`). */
+/**
+ * Run a case with the real runner on the current tfjs backend and time it (see `Measurement.seconds`).
+ * A warm-up run of the same case comes first, in the same process, and is discarded: over its first
+ * hundred or so steps V8 is still compiling the float64 loops of the curvature path and the backend
+ * its kernels (E1's LM step took 3.5 ms per step over a cold 100-step run and 2.3-2.5 ms over the
+ * next ones), and an experiment runs thousands of steps, so the steady state is what the table reports.
+ * NumPy has no such warm-up (its 100- and 1000-step runs agree to 5%).
+ */
 export async function measureCase(c: BenchCase, backend: string, steps: number): Promise<Measurement> {
+  await runCase(c, backend, steps, new MemoryRunStore(), () => {});
   const store = new MemoryRunStore();
   let tensorBytes = 0;
-  const out = await runVariant({
-    experiment: c.experiment,
-    variant: c.variant,
-    seed: 0,
-    store,
-    location: 'bench',
-    overrides: { steps },
-    environment: { backend: { name: backend, version: tf.version_core } },
-    onEvent: (e) => {
-      if (e.type === 'step' && e.step === steps) tensorBytes = tf.memory().numBytes;
-    },
+  await runCase(c, backend, steps, store, (step) => {
+    if (step === steps) tensorBytes = tf.memory().numBytes;
   });
-  if (out.status !== 'completed') throw new Error(`bench case ${c.name} on ${backend} ended ${out.status}: ${out.error?.message}`);
   const folder = await store.open('bench');
   let seconds: number;
   if (c.measure.type === 'step') {
@@ -49,6 +47,23 @@ export async function measureCase(c: BenchCase, backend: string, steps: number):
     seconds = bestAfterFirst(rows.map((r) => r[c.measure.type === 'probe' ? c.measure.metric : ''] as number | undefined), `${c.name} on ${backend}`);
   }
   return { case: c.name, backend, seconds, tensorBytes, rssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+/** One run of a case to completion in `store` (location `bench`); throws unless it completed. */
+async function runCase(c: BenchCase, backend: string, steps: number, store: MemoryRunStore, onStep: (step: number) => void): Promise<void> {
+  const out = await runVariant({
+    experiment: c.experiment,
+    variant: c.variant,
+    seed: 0,
+    store,
+    location: 'bench',
+    overrides: { steps },
+    environment: { backend: { name: backend, version: tf.version_core } },
+    onEvent: (e) => {
+      if (e.type === 'step') onStep(e.step);
+    },
+  });
+  if (out.status !== 'completed') throw new Error(`bench case ${c.name} on ${backend} ended ${out.status}: ${out.error?.message}`);
 }
 
 /**
