@@ -33,3 +33,4 @@ export { z } from 'zod';
 export * from './backend/conformance.js';
 export * from './backend/cpu-fallback-kernels.js';
 export * from './backend/transposing-batch-mat-mul.js';
+export * from './backend/slice-copy-gather.js';

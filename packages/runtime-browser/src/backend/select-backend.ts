@@ -1,7 +1,7 @@
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkBackend } from '@precond/core';
-import { registerCpuFallbackKernels, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
+import { registerCpuFallbackKernels, registerSliceCopyGather, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 import './register-backends.js';
 import { detectWebGPU } from './webgpu-detect.js';
 
@@ -145,6 +145,7 @@ async function loadBackend(name: BrowserBackendName, options: SelectBrowserBacke
       if (tf.findBackendFactory('wasm') === null) return { ok: false, reason: "backend 'wasm': @tensorflow/tfjs-backend-wasm loaded but did not register" };
       registerCpuFallbackKernels('wasm', WASM_CPU_FALLBACK_KERNELS);
       registerTransposingBatchMatMul('wasm');
+      registerSliceCopyGather('wasm');
       return { ok: true, version: wasm.version_wasm, package: '@tensorflow/tfjs-backend-wasm' };
     }
   }
