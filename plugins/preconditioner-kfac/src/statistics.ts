@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StepContext } from '@precond/core';
 import { gram64 } from '@precond/linalg';
-import { captureLayers, type CapturedLayer, type SequentialModel } from '@precond/nn';
+import { captureLayers, NnCurvatureContext, type CapturedLayer, type SequentialModel } from '@precond/nn';
 import { productsOnHost } from './placement.js';
 import { empiricalCotangents, fisherCotangents, ggnCotangents, lossForm, type Cotangents } from './cotangents.js';
 import type { EstimationMode } from './options.js';
@@ -97,15 +97,36 @@ export async function factorProduct(x: tf.Tensor2D, ones: boolean, divisor: numb
 }
 
 /**
- * Factors from K-FAC's own capture of a `sequentialModel`, one forward and one backward pass with
- * the cotangents of the estimation mode (`ggn` runs `k` rows per sample).
+ * The step's curvature context when it is @precond/nn's (a run's, for a model built with nn), whose
+ * linearisation the statistics can share; null when the step has none (a context made without a
+ * curvature provider) or another package's.
+ */
+function sharedContext(ctx: StepContext): NnCurvatureContext | null {
+  let context: unknown;
+  try {
+    context = ctx.curvature();
+  } catch {
+    // No curvature provider in this step: K-FAC's own capture needs none.
+    return null;
+  }
+  return context instanceof NnCurvatureContext ? context : null;
+}
+
+/**
+ * Factors from a capture of a `sequentialModel` with the cotangents of the estimation mode (`ggn`
+ * runs `k` rows per sample). With the step's nn curvature context (the runner's), the capture is
+ * one reverse sweep from the context's linearisation, whose forward pass the step's other curvature
+ * users share, and `ggn`'s `n·k` rows cost no repeated forward pass; otherwise K-FAC runs its own
+ * forward pass and a capture of the batch with each row repeated `k` times.
  */
 export async function captureStatistics(ctx: StepContext, model: SequentialModel, plan: Plan, mode: EstimationMode): Promise<BatchStatistics> {
   const { x, y } = ctx.batch;
   const n = x.shape[0];
   const values = ctx.params.map((p) => p.variable);
-  let outputs: tf.Tensor2D | null = null;
-  const forward = () => (outputs ??= model.forward(values, x));
+  const shared = sharedContext(ctx);
+  // Outputs made here (not the shared context's, which it owns) are freed at the end.
+  let ownOutputs: tf.Tensor2D | null = null;
+  const forward = () => (shared ? shared.outputs() : (ownOutputs ??= model.forward(values, x)));
   let cotangents: Cotangents | null = null;
   let rows: tf.Tensor2D | null = null;
   try {
@@ -116,9 +137,17 @@ export async function captureStatistics(ctx: StepContext, model: SequentialModel
           ? await fisherCotangents(ctx.loss, lossForm(ctx.loss, forward, y), forward, y, ctx.rng)
           : await ggnCotangents(ctx.loss, lossForm(ctx.loss, forward, y), forward, y);
     const r = cotangents.replicate;
-    // Row i·r + c of the capture is sample i with cotangent c (nn's replicated Jacobian capture).
-    rows = r === 1 ? x : tf.tidy(() => tf.reshape(tf.tile(tf.expandDims(x, 1), [1, r, 1]), [n * r, x.shape[1]]) as tf.Tensor2D);
-    const capture = captureLayers(model, values, rows, cotangents.cotangent);
+    let capture;
+    let factorStride = 1;
+    if (shared) {
+      // Factors with one row per sample, probe gradients with r.
+      capture = shared.capture(cotangents.cotangent, r);
+    } else {
+      // Row i·r + c of the capture is sample i with cotangent c (nn's replicated Jacobian capture).
+      rows = r === 1 ? x : tf.tidy(() => tf.reshape(tf.tile(tf.expandDims(x, 1), [1, r, 1]), [n * r, x.shape[1]]) as tf.Tensor2D);
+      capture = captureLayers(model, values, rows, cotangents.cotangent);
+      factorStride = r;
+    }
     try {
       const byIndex = new Map<number, CapturedLayer>(capture.layers.map((c) => [c.index, c]));
       const out: BatchStatistics = new Map();
@@ -127,7 +156,8 @@ export async function captureStatistics(ctx: StepContext, model: SequentialModel
           if (block.kind === 'fallback') continue;
           const captured = byIndex.get(block.layerIndex);
           if (!captured) throw new Error(`kfac: layer '${block.layer}' was not captured; the model no longer matches the plan made at the first update`);
-          const factor = r === 1 ? captured.factor : (tf.stridedSlice(captured.factor, [0, 0], [n * r, captured.factor.shape[1]], [r, 1]) as tf.Tensor2D);
+          const factor =
+            factorStride === 1 ? captured.factor : (tf.stridedSlice(captured.factor, [0, 0], [n * factorStride, captured.factor.shape[1]], [factorStride, 1]) as tf.Tensor2D);
           try {
             out.set(position, block.kind === 'dense' ? await denseFactors(block, factor, captured.probeGradient, n) : await embeddingFactors(block, factor, captured.probeGradient, n));
           } finally {
@@ -143,7 +173,7 @@ export async function captureStatistics(ctx: StepContext, model: SequentialModel
       capture.dispose();
     }
   } finally {
-    const o = outputs as tf.Tensor2D | null;
+    const o = ownOutputs as tf.Tensor2D | null;
     o?.dispose();
     cotangents?.cotangent.dispose();
     if (rows && rows !== x) rows.dispose();

@@ -103,9 +103,18 @@ function linearizeAffine(layer: AffineLayer, params: readonly tf.Tensor[], a: tf
       if (request.input && !kernelTransposed) kernelTransposed = tf.keep(tf.transpose(kernel));
       const aT = inputTransposed;
       const kT = kernelTransposed;
+      const r = request.rowsPerSample ?? 1;
+      if (r !== 1 && request.parameters) throw new RangeError(`layer '${layer.name}': parameter cotangents need one cotangent row per input row, got rowsPerSample ${r}`);
       const [probe, input, parameters] = tf.tidy(() => {
-        // g = ∂⟨c, y⟩/∂s, the probe point's cotangent; a new tensor even for the identity.
-        const g = (slope ? tf.mul(cotangent, slope) : tf.clone(cotangent)) as tf.Tensor2D;
+        // g = ∂⟨c, y⟩/∂s, the probe point's cotangent; a new tensor even for the identity. With r
+        // cotangent rows per input row, φ'(s) is broadcast over each row's r cotangents.
+        const g = (
+          !slope
+            ? tf.clone(cotangent)
+            : r === 1
+              ? tf.mul(cotangent, slope)
+              : tf.reshape(tf.mul(tf.reshape(cotangent, [slope.shape[0]!, r, slope.shape[1]!]), tf.expandDims(slope, 1)), [cotangent.shape[0]!, slope.shape[1]!])
+        ) as tf.Tensor2D;
         const parameterCotangents: tf.Tensor[] = [];
         if (request.parameters) {
           parameterCotangents.push(tf.matMul(aT!, g));

@@ -3,7 +3,8 @@ import { crossEntropyLoss, mseLoss, Rng, type LayerStatistics, type Loss, type M
 import { describe, expect, it } from 'vitest';
 import { denseLayer } from '../layers/dense.js';
 import { sequentialModel } from '../sequential-model.js';
-import { DEFAULT_JACOBIAN_BUDGET_BYTES, nnCurvatureProvider } from './context.js';
+import { captureLayersByAutodiff } from './capture.js';
+import { DEFAULT_JACOBIAN_BUDGET_BYTES, nnCurvatureProvider, type NnCurvatureContext } from './context.js';
 import { buildModel, parameterValues, referenceForward, type LayerSpec } from './test-support/reference-network.js';
 
 type Matrix = number[][];
@@ -255,6 +256,45 @@ describe('NnCurvatureContext', () => {
     ctx.dispose();
     tf.dispose([x, y]);
     model.dispose();
+  });
+
+  it.each([
+    { name: 'an MLP (from the shared linearisation)', specs: SPECS, xs: undefined },
+    {
+      name: 'an embedding model (autodiff capture of the repeated batch)',
+      specs: [
+        { kind: 'embedding', vocabSize: 5, dim: 3, tokens: 2 },
+        { kind: 'dense', inputSize: 6, outputSize: 3, activation: 'tanh', bias: true },
+      ] satisfies LayerSpec[],
+      xs: [
+        [0, 3],
+        [4, 4],
+        [2, 0],
+        [1, 3],
+      ],
+    },
+  ])('capture(u, r) has one factor row per sample and r probe rows, equal to a capture of the repeated batch: $name', ({ specs, xs }) => {
+    const { model, ctx, xs: inputs, dispose } = setup(mseLoss(), {}, specs, xs);
+    const r = 2;
+    const rng = new Rng(30);
+    const u = tf.tensor2d(rng.fill(N * r * K, (q) => q.normal()), [N * r, K]);
+    const capture = (ctx as NnCurvatureContext).capture(u, r);
+    // The reference: an autodiff capture of the batch with each row repeated r times in place.
+    const repeated = tf.tensor2d(Array.from({ length: N * r }, (_, row) => inputs[Math.floor(row / r)]!));
+    const reference = captureLayersByAutodiff(model, model.params.map((p) => p.variable), repeated, u);
+    expect(capture.outputs.arraySync()).toEqual(ctx.outputs().arraySync());
+    expect(capture.layers.map((entry) => entry.layer.name)).toEqual(reference.layers.map((entry) => entry.layer.name));
+    capture.layers.forEach((entry, l) => {
+      const other = reference.layers[l]!;
+      const wide = other.factor.arraySync();
+      expect(entry.factor.shape[0]).toBe(N);
+      entry.factor.arraySync().forEach((row, i) => expect(wide[i * r]).toEqual(row));
+      expectClose(Array.from(entry.probeGradient.dataSync()), Array.from(other.probeGradient.dataSync()), 1e-5);
+    });
+    capture.dispose();
+    reference.dispose();
+    tf.dispose([u, repeated]);
+    dispose();
   });
 
   it('shares one Jacobian, Gram and set of statistics between consumers', async () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CurvatureContext, CurvatureProvider, Dataset, LayerStatistics, Loss, Model } from '@precond/core';
 import { isAffineLayer } from '../layers/layer.js';
 import { isSequentialModel, type SequentialModel } from '../sequential-model.js';
-import { captureJacobian, captureLayers, type Capture, type CaptureStrategy, type JacobianCapture } from './capture.js';
+import { captureJacobian, captureLayers, repeatRows, type Capture, type CaptureStrategy, type JacobianCapture } from './capture.js';
 import { gram64FromCapture, jacobianFromCapture, jacobianVectorProduct, vectorJacobianProduct } from './jacobian.js';
 import { linearizeModel, type ModelLinearization } from './linearization.js';
 import { applyOutputHessian, outputHessianOf, outputHessianTensors, type OutputHessian } from './output-hessian.js';
@@ -178,6 +178,40 @@ export class NnCurvatureContext implements CurvatureContext {
       });
     }
     return this.memoStatistics;
+  }
+
+  /**
+   * The zero-probe capture at the step's point for an output cotangent with `rowsPerSample` rows per
+   * sample (`[n·r, k]`, row `i·r + c` for sample i; see `ModelLinearization.capture`): from the
+   * shared linearisation when the model has one (no forward pass of its own), else an autodiff
+   * capture of the batch with each row repeated r times. Either way the factors and outputs have
+   * one row per sample and the probe gradients r. What K-FAC's `fisher` (r = 1) and `ggn` (r = k)
+   * statistics are made of. The caller owns the capture.
+   */
+  capture(cotangent: tf.Tensor2D, rowsPerSample = 1): Capture {
+    this.checkAlive();
+    const linearization = this.linearization();
+    if (linearization) return linearization.capture(cotangent, rowsPerSample);
+    if (rowsPerSample === 1) return captureLayers(this.model, this.values, this.batch.x, cotangent);
+    const rows = repeatRows(this.batch.x, rowsPerSample);
+    let capture: Capture;
+    try {
+      capture = captureLayers(this.model, this.values, rows, cotangent);
+    } finally {
+      rows.dispose();
+    }
+    // Rows 0, r, 2r, …: each sample once.
+    const firsts = tf.tensor1d(Int32Array.from({ length: this.samples }, (_, i) => i * rowsPerSample), 'int32');
+    try {
+      const once = (t: tf.Tensor2D) => tf.keep(tf.gather(t, firsts)) as tf.Tensor2D;
+      const layers = capture.layers.map((entry) => ({ ...entry, factor: once(entry.factor) }));
+      const outputs = once(capture.outputs);
+      const probes = capture.layers.map((entry) => entry.probeGradient);
+      tf.dispose([capture.outputs, ...capture.layers.map((entry) => entry.factor)]);
+      return { outputs, layers, uncaptured: capture.uncaptured, dispose: () => tf.dispose([outputs, ...probes, ...layers.map((entry) => entry.factor)]) };
+    } finally {
+      firsts.dispose();
+    }
   }
 
   /** Frees every tensor the context made (its results included). Called once at the end of the step. */

@@ -56,6 +56,13 @@ export interface CotangentRequest {
   readonly parameters: boolean;
   /** The input cotangent `∂⟨c, y⟩/∂x` (false for the first layer, whose input is the data). */
   readonly input: boolean;
+  /**
+   * Rows of the cotangent per row of the linearisation point (default 1): with r, cotangent row
+   * `i·r + c` belongs to row i (e.g. one cotangent per model output, for a Jacobian capture or
+   * K-FAC's per-output statistics), and the probe and input cotangents have r rows per row too.
+   * The forward intermediates are broadcast, not replicated. Parameter cotangents need r = 1.
+   */
+  readonly rowsPerSample?: number;
 }
 
 /** The cotangents one reverse step through a linearised layer gives for an output cotangent `c`. */

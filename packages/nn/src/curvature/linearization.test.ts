@@ -120,19 +120,57 @@ describe('linearizeModel', () => {
       const k = specs === SPECS ? K : 1;
       const lin = linearizeModel(model, values, x)!;
       const shared = captureJacobian(model, values, x, k, 'per-output', lin);
+      // One sweep over N·k rows from the shared forward pass (no repeated forward pass).
+      const sharedReplicated = captureJacobian(model, values, x, k, 'replicate', lin);
       const replicated = captureJacobian(model, values, x, k, 'replicate');
-      shared.layers.forEach((entry, l) => {
-        const other = replicated.layers[l]!;
-        expect(entry.factor.shape).toEqual([N * k, other.factor.shape[1]]);
-        expect(Array.from(entry.factor.dataSync())).toEqual(Array.from(other.factor.dataSync()));
-        // Rows i·k + c: a sweep with cotangent e_c against one sweep of the replicated batch.
-        expect(relativeDifference(Array.from(entry.probeGradient.dataSync()), Array.from(other.probeGradient.dataSync())).diff).toBeLessThan(1e-5);
-      });
+      for (const capture of [shared, sharedReplicated]) {
+        capture.layers.forEach((entry, l) => {
+          const other = replicated.layers[l]!;
+          expect(entry.factor.shape).toEqual([N * k, other.factor.shape[1]]);
+          expect(Array.from(entry.factor.dataSync())).toEqual(Array.from(other.factor.dataSync()));
+          // Rows i·k + c: a sweep with cotangent e_c against one sweep of the replicated batch.
+          expect(relativeDifference(Array.from(entry.probeGradient.dataSync()), Array.from(other.probeGradient.dataSync())).diff).toBeLessThan(1e-5);
+        });
+      }
       shared.dispose();
+      sharedReplicated.dispose();
       replicated.dispose();
       lin.dispose();
       dispose();
     }
+  });
+
+  it('captures r cotangents per sample without repeating the forward pass: equal to an autodiff capture of the repeated batch', () => {
+    const { model, x, values, random, dispose } = setup();
+    const r = 3;
+    const u = random([N * r, K], 90) as tf.Tensor2D;
+    const lin = linearizeModel(model, values, x)!;
+    const fast = lin.capture(u, r);
+    // The reference: tf.grads through the model on x with every row repeated r times in place.
+    const repeated = tf.tensor2d(Array.from({ length: N * r }, (_, row) => Array.from(x.arraySync()[Math.floor(row / r)]!)));
+    const slow = captureLayersByAutodiff(model, values, repeated, u);
+    expect(fast.outputs.shape).toEqual([N, K]);
+    expect(Array.from(fast.outputs.dataSync())).toEqual(Array.from(lin.outputs.dataSync()));
+    fast.layers.forEach((entry, i) => {
+      const other = slow.layers[i]!;
+      expect(entry.probeGradient.shape).toEqual(other.probeGradient.shape);
+      expect(entry.factor.shape).toEqual([N, other.factor.shape[1]]);
+      // Factor row i is the repeated batch's rows i·r … i·r + r − 1.
+      const wide = other.factor.arraySync();
+      entry.factor.arraySync().forEach((row, sample) => {
+        for (let c = 0; c < r; c++) expect(wide[sample * r + c]).toEqual(row);
+      });
+      const g = relativeDifference(Array.from(entry.probeGradient.dataSync()), Array.from(other.probeGradient.dataSync()));
+      expect(g.scale).toBeGreaterThan(0.01);
+      expect(g.diff).toBeLessThan(1e-5);
+    });
+    expect(() => lin.capture(random([N * r, K], 91) as tf.Tensor2D, 2)).toThrow(`capture: the cotangent must be [${N * 2}, ${K}] (2 row(s) per sample of [${N}, ${K}] outputs), got [${N * r}, ${K}]`);
+    expect(() => lin.capture(u, 0)).toThrow('capture: rowsPerSample must be a positive integer, got 0');
+    fast.dispose();
+    slow.dispose();
+    lin.dispose();
+    tf.dispose([u, repeated]);
+    dispose();
   });
 
   it('is null for a model with a layer without a linearize rule (an embedding)', () => {

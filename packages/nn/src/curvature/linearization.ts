@@ -20,8 +20,13 @@ export interface ModelLinearization {
    * The zero-probe capture for cotangent `u`: each captured layer's factor and probe gradient
    * `∂(Σ_r u_rᵀ f_r)/∂p_l`, from one reverse sweep that skips the parameter cotangents. Equal to
    * `captureLayers(model, values, x, u)`; the caller owns (and disposes) the capture.
+   *
+   * With `rowsPerSample` r > 1, `u` is `[n·r, k]` (row `i·r + c` is sample i's c-th cotangent) and
+   * the probe gradients are `[n·r, ·]`, equal to a capture of x with every row repeated r times,
+   * while factors and outputs stay `[n, ·]`: the forward pass is not repeated (the capture of every
+   * output at once, `u_i = I_k`, is a reverse sweep over n·k rows after a forward pass over n).
    */
-  capture(cotangent: tf.Tensor2D): Capture;
+  capture(cotangent: tf.Tensor2D, rowsPerSample?: number): Capture;
   dispose(): void;
 }
 
@@ -69,12 +74,17 @@ export function linearizeModel(model: SequentialModel, values: readonly tf.Tenso
   };
 
   /** The reverse sweep from `cotangent`: per layer, what `visit` keeps of its cotangents. */
-  const reverse = (cotangent: tf.Tensor2D, parameters: boolean, visit: (index: number, probe: tf.Tensor2D | null, cotangents: tf.Tensor[]) => void): void => {
+  const reverse = (
+    cotangent: tf.Tensor2D,
+    parameters: boolean,
+    visit: (index: number, probe: tf.Tensor2D | null, cotangents: tf.Tensor[]) => void,
+    rowsPerSample = 1,
+  ): void => {
     if (firstWithParameters < 0) return;
     let c: tf.Tensor = cotangent;
     for (let i = layers.length - 1; i >= firstWithParameters; i--) {
       const hasParameters = model.layers[i]!.params.length > 0;
-      const step = layers[i]!.vjp(c, { parameters: parameters && hasParameters, input: i > firstWithParameters });
+      const step = layers[i]!.vjp(c, { parameters: parameters && hasParameters, input: i > firstWithParameters, rowsPerSample });
       visit(i, step.probe, step.parameters);
       if (c !== cotangent) c.dispose();
       if (i > firstWithParameters) c = step.input!;
@@ -107,8 +117,15 @@ export function linearizeModel(model: SequentialModel, values: readonly tf.Tenso
         return perLayer.flat();
       });
     },
-    capture(cotangent) {
+    capture(cotangent, rowsPerSample = 1) {
       checkAlive();
+      const n = x.shape[0];
+      if (!Number.isInteger(rowsPerSample) || rowsPerSample < 1) throw new RangeError(`capture: rowsPerSample must be a positive integer, got ${rowsPerSample}`);
+      if (cotangent.rank !== 2 || cotangent.shape[0] !== n * rowsPerSample || cotangent.shape[1] !== outputs.shape[1]) {
+        throw new RangeError(
+          `capture: the cotangent must be [${n * rowsPerSample}, ${outputs.shape[1]}] (${rowsPerSample} row(s) per sample of [${n}, ${outputs.shape[1]}] outputs), got [${cotangent.shape.join(', ')}]`,
+        );
+      }
       const captured: CapturedLayer[] = [];
       const kept: tf.Tensor[] = [];
       try {
@@ -128,7 +145,7 @@ export function linearizeModel(model: SequentialModel, values: readonly tf.Tenso
             const entry = { layer, index, rules, factor: tf.keep(tf.clone(factor)), probeGradient: tf.keep(probe) };
             kept.push(entry.factor, entry.probeGradient);
             captured.unshift(entry);
-          });
+          }, rowsPerSample);
         });
       } catch (error) {
         tf.dispose(kept);
