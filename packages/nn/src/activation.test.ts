@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ACTIVATION_NAMES, activation, geluActivation, toActivation, type Activation } from './activation.js';
+import { ACTIVATION_NAMES, activation, geluActivation, toActivation, valueAndDerivative, type Activation } from './activation.js';
 
 // Points away from relu's kink at 0, where a derivative is a choice rather than a fact.
 const POINTS = [-2, -0.5, 0.25, 0.5, 3];
@@ -28,6 +28,38 @@ describe('activations', () => {
     // tfjs's gradient of Σ φ(s) is φ'(s) elementwise: a second, independent derivation.
     const autodiff = evaluate((t) => tf.grad((s: tf.Tensor) => tf.sum(act.apply(s)))(t), POINTS);
     evaluate((t) => act.derivative(t), POINTS).forEach((v, i) => expect(v).toBeCloseTo(autodiff[i]!, 5));
+  });
+
+  it.each([...ACTIVATION_NAMES.map((name) => activation(name)), geluActivation])('$name: valueAndDerivative is [apply, derivative] bit for bit', (act) => {
+    // 64 points over [-4, 4), both signs and both tails of tanh; tanh's one-kernel form must not
+    // change a single float (the curvature path's values stay those of apply and derivative).
+    const xs = Array.from({ length: 64 }, (_, i) => -4 + i / 8);
+    const both = tf.tidy(() => valueAndDerivative(act, tf.tensor1d(xs)).map((t) => Array.from(t.dataSync())));
+    expect(both[0]).toEqual(evaluate((t) => act.apply(t), xs));
+    expect(both[1]).toEqual(evaluate((t) => act.derivative(t), xs));
+  });
+
+  it('uses one tanh kernel for tanh’s value and derivative', () => {
+    const s = tf.tensor1d([0.5, -1]);
+    const before = tf.memory().numTensors;
+    const profile = tf.tidy(() => {
+      const counted: string[] = [];
+      const engine = tf.engine();
+      const original = engine.runKernel.bind(engine);
+      engine.runKernel = ((name: string, ...rest: unknown[]) => {
+        counted.push(name);
+        return (original as (...a: unknown[]) => unknown)(name, ...rest);
+      }) as typeof engine.runKernel;
+      try {
+        valueAndDerivative(activation('tanh'), s);
+      } finally {
+        engine.runKernel = original;
+      }
+      return counted;
+    });
+    expect(profile.filter((name) => name === 'Tanh')).toHaveLength(1);
+    expect(tf.memory().numTensors).toBe(before);
+    s.dispose();
   });
 
   it('gives relu slope 0 at its kink, the subgradient tfjs differentiates with', () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activation as builtInActivation } from '../activation.js';
+import { activation as builtInActivation, valueAndDerivative } from '../activation.js';
 import type { AffineLayer } from '../layers/layer.js';
 import { addAffineGram64 } from './gram64.js';
 import type { CotangentRequest, LayerCotangents, LayerCurvature, LayerLinearization } from './layer-curvature.js';
@@ -41,7 +41,8 @@ export function affineCurvature(layer: AffineLayer): LayerCurvature {
         let ds: tf.Tensor = tf.matMul(input as tf.Tensor2D, kernelTangent);
         if (inputTangent) ds = tf.add(ds, tf.matMul(inputTangent as tf.Tensor2D, kernel));
         if (biasTangent) ds = tf.add(ds, biasTangent);
-        return { output: activation.apply(s), tangent: tf.mul(activation.derivative(s), ds) };
+        const [output, slope] = valueAndDerivative(activation, s);
+        return { output, tangent: tf.mul(slope, ds) };
       });
     },
     capture: {
@@ -77,7 +78,7 @@ function linearizeAffine(layer: AffineLayer, params: readonly tf.Tensor[], a: tf
   const [output, slope = null] = tf.tidy(() => {
     const s = layer.preActivation(params, a);
     // φ'(s), the Jacobian of the activation (diagonal); none for the identity.
-    return linear ? [activation.apply(s)] : [activation.apply(s), activation.derivative(s)];
+    return linear ? [activation.apply(s)] : valueAndDerivative(activation, s);
   }) as [tf.Tensor, tf.Tensor?];
   // What the linearisation holds must outlive a caller's tf.tidy (a context made inside one).
   tf.keep(output);
