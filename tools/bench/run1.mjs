@@ -1,0 +1,10 @@
+import { selectBackend } from '@precond/runtime-node';
+import { MemoryRunStore, runVariant } from '@precond/core';
+import { BENCH_CASES } from './dist/cases.js';
+await selectBackend(process.env.B ?? 'wasm');
+const c = BENCH_CASES.find((x) => x.name === process.argv[2]);
+const steps = Number(process.argv[3] ?? 20);
+const store = new MemoryRunStore();
+await runVariant({ experiment: c.experiment, variant: c.variant, seed: 0, store, location: 'p', overrides: { steps }, environment: { backend: { name: 'wasm', version: '' } } });
+const rec = JSON.parse(await (await store.open('p')).readText('run.json'));
+console.log('s/step', rec.timing.s_per_step);
