@@ -92,4 +92,26 @@ describe('gram64', () => {
     expect(excess).toBeLessThanOrEqual(1);
     expect(() => gram64(new Float32Array(5), 2, 3)).toThrow(/A has 5 entries; an n × p = 2 × 3 matrix needs 6/);
   });
+
+  it.each([1, 2, 4, 5])('with %i column(s) equals the float64 sum in column order, exactly symmetric', (p) => {
+    // 1-4 columns take a plain loop, 5 the kernel: the same numbers either way (within rounding).
+    const n = 41;
+    const a = Float32Array.from(randomNormal64(n, p, 7).data);
+    const g = gram64(a, n, p);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        let m = 0;
+        for (let k = 0; k < p; k++) {
+          s += a[i * p + k]! * a[j * p + k]!;
+          m += Math.abs(a[i * p + k]! * a[j * p + k]!);
+        }
+        if (p <= 4) expect(g.data[i * n + j]).toBe(s);
+        worst = Math.max(worst, Math.abs(g.data[i * n + j]! - s) / (2 * p * 2 ** -53 * m || 1));
+        expect(g.data[i * n + j]).toBe(g.data[j * n + i]);
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
 });

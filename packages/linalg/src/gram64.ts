@@ -5,6 +5,33 @@ import { mirrorLowerToUpper, type Matrix64 } from './matrix64.js';
 const PANEL = 256;
 
 /**
+ * Up to this many columns the Gram is a plain loop over whole rows: packing and the kernel's tiles
+ * cost more than the n²p multiply-adds (a 1000 × 1 Gram took 6 ms through the kernel, ~1 ms here).
+ */
+const FEW_COLUMNS = 4;
+
+/**
+ * `out = A Aᵀ` for `p ≤ FEW_COLUMNS`, every entry summed over the columns in order, so `out[i, j]`
+ * and `out[j, i]` are the same float64 number (products commute exactly). Writes whole rows.
+ */
+function fewColumnGram(a: Float32Array | Float64Array, n: number, p: number, out: Float64Array): void {
+  const x = Float64Array.from(a);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    if (p === 1) {
+      const ai = x[i]!;
+      for (let j = 0; j < n; j++) out[row + j] = ai * x[j]!;
+      continue;
+    }
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let c = 0; c < p; c++) sum += x[i * p + c]! * x[j * p + c]!;
+      out[row + j] = sum;
+    }
+  }
+}
+
+/**
  * `A Aᵀ` (n × n) in float64 from a row-major n × p float32 (or float64) `A`, e.g. the NTK Gram
  * matrix `K = J Jᵀ` from a float32 Jacobian.
  *
@@ -23,6 +50,10 @@ export function gram64(a: Float32Array | Float64Array, n: number, p: number): Ma
   }
   if (a.length !== n * p) throw new RangeError(`gram64: A has ${a.length} entries; an n × p = ${n} × ${p} matrix needs ${n * p}`);
   const out = new Float64Array(n * n);
+  if (p <= FEW_COLUMNS) {
+    fewColumnGram(a, n, p, out);
+    return { rows: n, cols: n, data: out };
+  }
   const width = Math.min(PANEL, p);
   const panel = new Float64Array(n * width);
   for (let c0 = 0; c0 < p; c0 += PANEL) {
