@@ -1,17 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { fixedValues, wasmKernelReplacementSuite } from '../test-support/wasm-kernel-replacement.js';
 import { registerSliceCopyGather } from './slice-copy-gather.js';
-
-/** `n` fixed values in [-1, 1) from a 32-bit LCG (Numerical Recipes constants). */
-function fixed(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 interface Case {
   readonly name: string;
@@ -48,7 +38,7 @@ const CASES: readonly Case[] = [
 function evaluate(c: Case, seed: number): { shape: number[]; values: number[] } {
   return tf.tidy(() => {
     const size = c.x.reduce((p, d) => p * d, 1);
-    const raw = fixed(size, seed);
+    const raw = fixedValues(size, seed);
     const x =
       c.dtype === 'float32'
         ? tf.tensor(raw, [...c.x])
@@ -59,27 +49,7 @@ function evaluate(c: Case, seed: number): { shape: number[]; values: number[] } 
 }
 
 describe('slice-copy GatherV2 on wasm', () => {
-  let previous: string;
-  beforeAll(async () => {
-    previous = tf.getBackend();
-    // The shared test setup loads @precond/runtime-node, which registers the wasm backend.
-    expect(tf.findBackendFactory('wasm'), "the wasm backend must be registered (the test setup loads '@precond/runtime-node')").not.toBeNull();
-    await tf.setBackend('wasm');
-    registerSliceCopyGather('wasm');
-  });
-  afterAll(async () => {
-    await tf.setBackend(previous);
-  });
-
-  it('is registered once: a second call changes nothing', () => {
-    const kernel = tf.getKernel(tf.GatherV2, 'wasm');
-    expect(registerSliceCopyGather('wasm')).toBe(false);
-    expect(tf.getKernel(tf.GatherV2, 'wasm')).toBe(kernel);
-  });
-
-  it('refuses a backend without a GatherV2 kernel', () => {
-    expect(registerSliceCopyGather('no-such-backend')).toBe(false);
-  });
+  wasmKernelReplacementSuite(tf.GatherV2, registerSliceCopyGather);
 
   it('gives exactly the cpu kernel’s values and shapes for every case', async () => {
     const onWasm = CASES.map((c, i) => evaluate(c, 100 + i));

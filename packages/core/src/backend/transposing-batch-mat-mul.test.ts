@@ -1,17 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { fixedValues, wasmKernelReplacementSuite } from '../test-support/wasm-kernel-replacement.js';
 import { registerTransposingBatchMatMul } from './transposing-batch-mat-mul.js';
-
-/** `n` fixed values in [-1, 1) from a 32-bit LCG (Numerical Recipes constants). */
-function fixed(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 interface Case {
   readonly name: string;
@@ -73,14 +63,14 @@ function evaluate(c: Case, seed: number): Outputs {
   let result: Outputs | undefined;
   tf.tidy(() => {
     const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
-    const a = tf.tensor(fixed(size(c.a), seed), [...c.a]);
-    const b = tf.tensor(fixed(size(c.b), seed + 1), [...c.b]);
+    const a = tf.tensor(fixedValues(size(c.a), seed), [...c.a]);
+    const b = tf.tensor(fixedValues(size(c.b), seed + 1), [...c.b]);
     const product = tf.matMul(a, b, c.transposeA, c.transposeB);
     if (c.broadcasts) {
       result = { shape: product.shape, product: product.dataSync() as Float32Array, gradA: null, gradB: null };
       return;
     }
-    const u = tf.tensor(fixed(product.size, seed + 2), product.shape);
+    const u = tf.tensor(fixedValues(product.size, seed + 2), product.shape);
     const [gradA, gradB] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, c.transposeA, c.transposeB), u)))([a, b]);
     result = {
       shape: product.shape,
@@ -105,27 +95,7 @@ function normwiseError(x: Float32Array, y: Float32Array): number {
 }
 
 describe('transposing BatchMatMul on wasm', () => {
-  let previous: string;
-  beforeAll(async () => {
-    previous = tf.getBackend();
-    // The shared test setup loads @precond/runtime-node, which registers the wasm backend.
-    expect(tf.findBackendFactory('wasm'), "the wasm backend must be registered (the test setup loads '@precond/runtime-node')").not.toBeNull();
-    await tf.setBackend('wasm');
-    registerTransposingBatchMatMul('wasm');
-  });
-  afterAll(async () => {
-    await tf.setBackend(previous);
-  });
-
-  it('is registered once: a second call changes nothing', () => {
-    const kernel = tf.getKernel(tf.BatchMatMul, 'wasm');
-    expect(registerTransposingBatchMatMul('wasm')).toBe(false);
-    expect(tf.getKernel(tf.BatchMatMul, 'wasm')).toBe(kernel);
-  });
-
-  it('refuses a backend without the kernels it wraps', () => {
-    expect(registerTransposingBatchMatMul('no-such-backend')).toBe(false);
-  });
+  wasmKernelReplacementSuite(tf.BatchMatMul, registerTransposingBatchMatMul);
 
   it('gives the cpu kernel’s products and gradients for every transpose combination and broadcast shape', async () => {
     const all = cases();
