@@ -7,6 +7,7 @@
 export * from './report/report.js';
 export { checkPluginMetadata, KEBAB_CASE_ID } from './plugin/metadata.js';
 export { checkPluginSchema, UNKNOWN_OPTION_PROBE } from './plugin/schema.js';
+export { optionsErrorOf } from './plugin/options-error.js';
 export type { PluginSource } from './plugin/plugin-source.js';
 export * from './optimizer/check-optimizer.js';
 export * from './preconditioner/check-preconditioner.js';

@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   deserializeState,
   identityPreconditioner,
-  OptionsError,
   parsePluginOptions,
   serializeState,
   type PluginFactory,
@@ -11,6 +10,7 @@ import {
   type Preconditioner,
   type z,
 } from '@precond/core';
+import { optionsErrorOf } from '@precond/testkit';
 import { describe, expect, it } from 'vitest';
 import { adam, adamw, firstOrderPlugins, momentum, sgd } from './index.js';
 import { expectClose, optimizerFor, quadratic, takeSteps, TARGET } from './test-support/harness.js';
@@ -24,17 +24,6 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 function parse<S extends z.ZodType>(plugin: PluginInstance<S>): z.output<S> {
   return parsePluginOptions(plugin, plugin.config, 'optimizer');
-}
-
-/** The option error `plugin` raises, as the runner would report it. */
-function optionError(plugin: PluginInstance): OptionsError {
-  try {
-    parse(plugin);
-  } catch (e) {
-    if (e instanceof OptionsError) return e;
-    throw e;
-  }
-  throw new Error(`options ${JSON.stringify(plugin.config)} were accepted`);
 }
 
 describe('plugin metadata and options', () => {
@@ -73,14 +62,14 @@ describe('plugin metadata and options', () => {
     ['weightDecay -1', adamw({ weightDecay: -1 }), 'optimizer.weightDecay', />= 0/],
     ['sgd weightDecay NaN', sgd({ weightDecay: Number.NaN }), 'optimizer.weightDecay', /.+/],
   ])('rejects %s, naming the option path', (_name, plugin, path, detail) => {
-    const error = optionError(plugin);
+    const error = optionsErrorOf(plugin, 'optimizer');
     expect(error.path).toBe(path);
     expect(error.message).toContain(`option '${path}' of plugin '${plugin.meta.id}'`);
     expect(error.message).toMatch(detail);
   });
 
   it('rejects unknown options and lists the valid ones', () => {
-    const error = optionError(adam({ learningRate: 1e-3 } as never));
+    const error = optionsErrorOf(adam({ learningRate: 1e-3 } as never), 'optimizer');
     expect(error.message).toContain("unknown option 'optimizer.learningRate'");
     expect(error.message).toContain('lr, beta1, beta2, eps');
   });

@@ -11,7 +11,7 @@ import {
   type PluginInstance,
 } from '@precond/core';
 import { mlp } from '@precond/nn';
-import { denseCurvatureProvider, leastSquaresProblem, leastSquaresTask } from '@precond/testkit';
+import { denseCurvatureProvider, leastSquaresProblem, leastSquaresTask, optionsErrorOf } from '@precond/testkit';
 import { describe, expect, it } from 'vitest';
 import { gaussNewtonPlugins, ggn, gn, hybrid, lm } from './index.js';
 import { flatParameters, optimizerFor, smallNetwork, stepOnce } from './test-support/networks.js';
@@ -19,17 +19,6 @@ import { flatParameters, optimizerFor, smallNetwork, stepOnce } from './test-sup
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
 const parse = (plugin: PluginInstance) => parsePluginOptions(plugin, plugin.config, 'optimizer') as Record<string, unknown>;
-
-/** The OptionsError `plugin`'s options raise, as the runner reports it. */
-function optionError(plugin: PluginInstance): OptionsError {
-  try {
-    parse(plugin);
-  } catch (e) {
-    if (e instanceof OptionsError) return e;
-    throw e;
-  }
-  throw new Error(`options ${JSON.stringify(plugin.config)} were accepted`);
-}
 
 describe('plugins and options', () => {
   it('are optimizers of this package with ids lm, gn, ggn, hybrid', () => {
@@ -72,7 +61,7 @@ describe('plugins and options', () => {
     ['a line-search shrink of 1', lm({ lineSearch: { type: 'backtracking', shrink: 1 } }), 'optimizer.lineSearch.shrink', /\(0, 1\)/],
     ['lr 0', gn({ lr: 0 }), 'optimizer.lr', /must be > 0/],
   ])('reject %s, naming the option path', (_name, plugin, path, detail) => {
-    const error = optionError(plugin);
+    const error = optionsErrorOf(plugin, 'optimizer');
     expect(error.path).toBe(path);
     expect(error.message).toContain(`option '${path}' of plugin '${plugin.meta.id}'`);
     expect(error.message).toMatch(detail);
@@ -90,8 +79,8 @@ describe('plugins and options', () => {
   });
 
   it('rejects unknown options and a hybrid phase that is not an optimizer plugin', () => {
-    expect(optionError(lm({ damping: 1 } as never)).message).toMatch(/unknown option 'optimizer\.damping'.*its options are: mu, lr, solver/);
-    expect(optionError(hybrid({ then: mlp() as never })).message).toMatch(/'optimizer\.then'.*expected an optimizer plugin object/);
+    expect(optionsErrorOf(lm({ damping: 1 } as never), 'optimizer').message).toMatch(/unknown option 'optimizer\.damping'.*its options are: mu, lr, solver/);
+    expect(optionsErrorOf(hybrid({ then: mlp() as never }), 'optimizer').message).toMatch(/'optimizer\.then'.*expected an optimizer plugin object/);
   });
 });
 
