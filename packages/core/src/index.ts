@@ -34,3 +34,4 @@ export * from './backend/conformance.js';
 export * from './backend/cpu-fallback-kernels.js';
 export * from './backend/transposing-batch-mat-mul.js';
 export * from './backend/slice-copy-gather.js';
+export * from './backend/slice-copy-tile.js';

@@ -21,7 +21,7 @@ export {
 } from './backend/select-backend.js';
 export { detectWebGPU, describeAdapter, type WebGPUDetection } from './backend/webgpu-detect.js';
 export { checkBackend, type CheckBackendOptions, type ConformanceFailure, type ConformanceReport } from '@precond/core';
-export { registerCpuFallbackKernels, registerSliceCopyGather, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
+export { registerCpuFallbackKernels, registerSliceCopyGather, registerSliceCopyTile, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 export { readTar, writeTar, type TarEntry } from './store/tar.js';
 export {
   exportRunFiles,

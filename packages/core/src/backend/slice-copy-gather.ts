@@ -1,20 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isHeapBackend } from './heap-backend.js';
 
 /** Marks a GatherV2 config made by `registerSliceCopyGather`, so a second call keeps it. */
 const WRAPPED = Symbol.for('@precond/core:slice-copy-gather');
 
 type WrappedKernelConfig = tf.KernelConfig & { [WRAPPED]?: true };
-
-/** What the fast path needs of a backend: tensors whose values are views of one heap (tfjs-backend-wasm's `BackendWasm`). */
-interface HeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-function isHeapBackend(b: tf.KernelBackend): b is HeapBackend {
-  const candidate = b as Partial<HeapBackend>;
-  return typeof candidate.makeOutput === 'function' && typeof candidate.typedArrayFromHeap === 'function';
-}
 
 /** Slices shorter than this are copied element by element; longer ones with `TypedArray.set`. */
 const SET_MIN_SLICE = 32;

@@ -1,7 +1,7 @@
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkBackend } from '@precond/core';
-import { registerCpuFallbackKernels, registerSliceCopyGather, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
+import { registerCpuFallbackKernels, registerSliceCopyGather, registerSliceCopyTile, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 import './register-backends.js';
 import { detectWebGPU } from './webgpu-detect.js';
 
@@ -146,6 +146,7 @@ async function loadBackend(name: BrowserBackendName, options: SelectBrowserBacke
       registerCpuFallbackKernels('wasm', WASM_CPU_FALLBACK_KERNELS);
       registerTransposingBatchMatMul('wasm');
       registerSliceCopyGather('wasm');
+      registerSliceCopyTile('wasm');
       return { ok: true, version: wasm.version_wasm, package: '@tensorflow/tfjs-backend-wasm' };
     }
   }

@@ -4,10 +4,11 @@
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerCpuFallbackKernels, registerSliceCopyGather, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
+import { registerCpuFallbackKernels, registerSliceCopyGather, registerSliceCopyTile, registerTransposingBatchMatMul, WASM_CPU_FALLBACK_KERNELS } from '@precond/core';
 
 registerCpuFallbackKernels('wasm', WASM_CPU_FALLBACK_KERNELS);
 // wasm multiplies transposed operands in a slow loop: transpose explicitly, then take its fast path.
 registerTransposingBatchMatMul('wasm');
-// wasm gathers element by element (4 ms for a 200-row minibatch of 784 features): copy whole slices.
+// wasm gathers and tiles element by element (4 ms for a 200-row minibatch of 784 features): copy whole slices.
 registerSliceCopyGather('wasm');
+registerSliceCopyTile('wasm');
