@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench [--backends cpu,wasm,webgpu,chromium] [--cases e1/adam,...] [--steps N] [--markdown] [--json FILE]`:
+// `pnpm bench [--backends cpu,wasm,webgpu,chromium] [--cases e1/adam,...] [--steps N] [--repeats N] [--markdown] [--json FILE]`:
 // seconds per optimizer step (or per probe observation) of every case on every backend asked for,
 // and seconds per call of the curvature and linear-algebra operations, side by side with NumPy.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { fmtMiB, fmtSeconds, formatMarkdownTable, formatTable, ratioToBaseline, 
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const playgroundDir = join(repoRoot, 'packages', 'playground');
-const USAGE = `usage: pnpm bench [--backends cpu,wasm,webgpu,tensorflow,auto,chromium] [--cases NAME,...] [--steps N] [--markdown] [--json FILE]
+const USAGE = `usage: pnpm bench [--backends cpu,wasm,webgpu,tensorflow,auto,chromium] [--cases NAME,...] [--steps N] [--repeats N] [--markdown] [--json FILE]
 cases: ${[...BENCH_CASES, ...OP_CASES].map((c) => c.name).join(', ')}`;
 /** A mistake on the command line: one line naming the option and what is allowed, then the usage; exit 2. */
 function usageError(message: string): never {
@@ -30,6 +30,7 @@ try {
       backends: { type: 'string', default: 'cpu,wasm' },
       cases: { type: 'string' },
       steps: { type: 'string' },
+      repeats: { type: 'string', default: '3' },
       markdown: { type: 'boolean', default: false },
       json: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -45,6 +46,9 @@ if (values.help) {
 }
 const steps = values.steps === undefined ? null : Number(values.steps);
 if (steps !== null && !(Number.isInteger(steps) && steps >= 3)) usageError(`--steps must be an integer >= 3, got ${values.steps}`);
+// Timed runs per training case (after one warm-up run) and NumPy runs per peer: the best of each.
+const repeats = Number(values.repeats);
+if (!(Number.isInteger(repeats) && repeats >= 1)) usageError(`--repeats must be an integer >= 1, got ${values.repeats}`);
 const wanted = values.cases?.split(',');
 const allNames = [...BENCH_CASES, ...OP_CASES].map((c) => c.name);
 for (const name of wanted ?? []) if (!allNames.includes(name)) usageError(`--cases: unknown case '${name}'; cases are: ${allNames.join(', ')}`);
@@ -96,7 +100,7 @@ for (const request of backends) {
   }
   for (const c of cases) {
     log(`measuring ${c.name} on ${backend.name} (${stepsOf(c)} steps)`);
-    measurements.push(await measureCase(c, backend.name, stepsOf(c)));
+    measurements.push(await measureCase(c, backend.name, stepsOf(c), repeats));
   }
   for (const c of opCases.filter((o) => o.runsOn === 'tfjs')) {
     log(`measuring ${c.name} on ${backend.name}`);
@@ -113,7 +117,7 @@ const peerTimes = new Map<string, number>();
 for (const c of cases) {
   if (!peer || !c.peer || !measurements.some((m) => m.case === c.name)) continue;
   log(`measuring ${c.name} with NumPy`);
-  peerTimes.set(c.name, measurePeerSpec(peer, c.peer, stepsOf(c)));
+  peerTimes.set(c.name, Math.min(...Array.from({ length: repeats }, () => measurePeerSpec(peer, c.peer!, stepsOf(c)))));
 }
 for (const c of opCases) {
   if (!peer) continue;
