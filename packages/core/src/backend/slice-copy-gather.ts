@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isHeapBackend } from './heap-backend.js';
+import { replaceKernel } from './replace-kernel.js';
 
 /** Marks a GatherV2 config made by `registerSliceCopyGather`, so a second call keeps it. */
 const WRAPPED = Symbol.for('@precond/core:slice-copy-gather');
-
-type WrappedKernelConfig = tf.KernelConfig & { [WRAPPED]?: true };
 
 /** Slices shorter than this are copied element by element; longer ones with `TypedArray.set`. */
 const SET_MIN_SLICE = 32;
@@ -34,10 +33,7 @@ const SET_MIN_SLICE = 32;
  *   registerSliceCopyGather('wasm');
  */
 export function registerSliceCopyGather(backendName: string): boolean {
-  const original = tf.getKernel(tf.GatherV2, backendName) as WrappedKernelConfig | undefined;
-  if (original === undefined || original[WRAPPED]) return false;
-
-  const kernelFunc: tf.KernelFunc = (args) => {
+  return replaceKernel(tf.GatherV2, backendName, WRAPPED, (original) => (args) => {
     const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
     const { axis, batchDims } = args.attrs as unknown as tf.GatherV2Attrs;
     const backend = args.backend as tf.KernelBackend;
@@ -73,18 +69,5 @@ export function registerSliceCopyGather(backendName: string): boolean {
       }
     }
     return out;
-  };
-
-  const wrapped: WrappedKernelConfig = {
-    kernelName: tf.GatherV2,
-    backendName,
-    kernelFunc,
-    // The original kernel binds its wasm function in setupFunc, called on every switch to the backend.
-    ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-    ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
-    [WRAPPED]: true,
-  };
-  tf.unregisterKernel(tf.GatherV2, backendName);
-  tf.registerKernel(wrapped);
-  return true;
+  });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { fixedValues, wasmKernelReplacementSuite } from '../test-support/wasm-kernel-replacement.js';
+import { copyKernelChecks, fixedTensor, wasmKernelReplacementSuite } from '../test-support/wasm-kernel-replacement.js';
 import { registerSliceCopyTile } from './slice-copy-tile.js';
 
 interface Case {
@@ -32,12 +32,7 @@ const CASES: readonly Case[] = [
 
 function evaluate(c: Case, seed: number): { shape: number[]; values: number[] } {
   return tf.tidy(() => {
-    const size = c.x.reduce((p, d) => p * d, 1);
-    const raw = fixedValues(size, seed);
-    const x =
-      c.dtype === 'float32'
-        ? tf.tensor(raw, [...c.x])
-        : tf.tensor(Int32Array.from(raw, (v) => (c.dtype === 'bool' ? (v > 0 ? 1 : 0) : Math.round(v * 1000))), [...c.x], c.dtype);
+    const x = fixedTensor(c.x, c.dtype, seed);
     const out = tf.tile(x, [...c.reps]);
     return { shape: out.shape, values: Array.from(out.dataSync()) };
   });
@@ -45,18 +40,7 @@ function evaluate(c: Case, seed: number): { shape: number[]; values: number[] } 
 
 describe('slice-copy Tile on wasm', () => {
   wasmKernelReplacementSuite(tf.Tile, registerSliceCopyTile);
-
-  it('gives exactly the cpu kernel’s values and shapes for every case', async () => {
-    const onWasm = CASES.map((c, i) => evaluate(c, 200 + i));
-    // The reference: tfjs's own cpu kernel, an independent implementation; tiling copies values.
-    await tf.setBackend('cpu');
-    const onCpu = CASES.map((c, i) => evaluate(c, 200 + i));
-    await tf.setBackend('wasm');
-    CASES.forEach((c, i) => {
-      expect(onWasm[i]!.shape, c.name).toEqual(onCpu[i]!.shape);
-      expect(onWasm[i]!.values, c.name).toEqual(onCpu[i]!.values);
-    });
-  });
+  copyKernelChecks(CASES, evaluate);
 
   it('repeats by construction: [[1, 2], [3, 4]] tiled [2, 3]', () => {
     // Expected by hand: the 2 × 2 block three times across and twice down.
@@ -84,14 +68,5 @@ describe('slice-copy Tile on wasm', () => {
     // Entry (0, 0) appears at columns 0 and 2 of both rows: 1 + 100 + 2 + 200; entry (0, 1) at 1 and 3.
     expect(g.arraySync()).toEqual([[303, 3030]]);
     tf.dispose([x, u, g]);
-  });
-
-  it('leaves no tensor and no wasm buffer behind', () => {
-    const backend = tf.findBackend('wasm')!;
-    const tensors = tf.memory().numTensors;
-    const buffers = backend.numDataIds();
-    for (let round = 0; round < 3; round++) for (const [i, c] of CASES.entries()) evaluate(c, i);
-    expect(tf.memory().numTensors).toBe(tensors);
-    expect(backend.numDataIds()).toBe(buffers);
   });
 });

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isHeapBackend } from './heap-backend.js';
+import { replaceKernel } from './replace-kernel.js';
 
 /** Marks a Tile config made by `registerSliceCopyTile`, so a second call keeps it. */
 const WRAPPED = Symbol.for('@precond/core:slice-copy-tile');
-
-type WrappedKernelConfig = tf.KernelConfig & { [WRAPPED]?: true };
 
 /** Rows shorter than this are placed element by element; longer ones with `TypedArray.set`. */
 const SET_MIN_ROW = 32;
@@ -29,10 +28,7 @@ const SET_MIN_ROW = 32;
  * gradient (registered by kernel name) is unchanged.
  */
 export function registerSliceCopyTile(backendName: string): boolean {
-  const original = tf.getKernel(tf.Tile, backendName) as WrappedKernelConfig | undefined;
-  if (original === undefined || original[WRAPPED]) return false;
-
-  const kernelFunc: tf.KernelFunc = (args) => {
+  return replaceKernel(tf.Tile, backendName, WRAPPED, (original) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { reps } = args.attrs as unknown as tf.TileAttrs;
     const backend = args.backend as tf.KernelBackend;
@@ -68,19 +64,7 @@ export function registerSliceCopyTile(backendName: string): boolean {
       });
     }
     return out;
-  };
-
-  const wrapped: WrappedKernelConfig = {
-    kernelName: tf.Tile,
-    backendName,
-    kernelFunc,
-    ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-    ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
-    [WRAPPED]: true,
-  };
-  tf.unregisterKernel(tf.Tile, backendName);
-  tf.registerKernel(wrapped);
-  return true;
+  });
 }
 
 /** Row-major strides of `shape`. */

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import { replaceKernel } from './replace-kernel.js';
+
 /** Marks a BatchMatMul config made by `registerTransposingBatchMatMul`, so a second call keeps it. */
 const WRAPPED = Symbol.for('@precond/core:transposing-batch-mat-mul');
-
-type WrappedKernelConfig = tf.KernelConfig & { [WRAPPED]?: true };
 
 /**
  * Replaces `backendName`'s BatchMatMul kernel (every `tf.matMul`) by one that, for a single matrix
@@ -30,11 +30,8 @@ type WrappedKernelConfig = tf.KernelConfig & { [WRAPPED]?: true };
  *   registerTransposingBatchMatMul('wasm');
  */
 export function registerTransposingBatchMatMul(backendName: string): boolean {
-  const original = tf.getKernel(tf.BatchMatMul, backendName) as WrappedKernelConfig | undefined;
   const transposeKernel = tf.getKernel(tf.Transpose, backendName);
-  if (original === undefined || transposeKernel === undefined || original[WRAPPED]) return false;
-
-  const kernelFunc: tf.KernelFunc = (args) => {
+  return replaceKernel(tf.BatchMatMul, backendName, WRAPPED, (original) => (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const attrs = args.attrs as unknown as tf.BatchMatMulAttrs;
     if ((!attrs.transposeA && !attrs.transposeB) || batchSize(a) > 1 || batchSize(b) > 1) return original.kernelFunc(args);
@@ -43,7 +40,7 @@ export function registerTransposingBatchMatMul(backendName: string): boolean {
     const lastTwoSwapped = (t: tf.TensorInfo): tf.TensorInfo => {
       const rank = t.shape.length;
       const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
-      const out = transposeKernel.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo;
+      const out = transposeKernel!.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo;
       copies.push(out);
       return out;
     };
@@ -56,20 +53,7 @@ export function registerTransposingBatchMatMul(backendName: string): boolean {
     } finally {
       for (const copy of copies) backend.disposeData(copy.dataId);
     }
-  };
-
-  const wrapped: WrappedKernelConfig = {
-    kernelName: tf.BatchMatMul,
-    backendName,
-    kernelFunc,
-    // The original kernel binds its wasm function in setupFunc, called on every switch to the backend.
-    ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
-    ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
-    [WRAPPED]: true,
-  };
-  tf.unregisterKernel(tf.BatchMatMul, backendName);
-  tf.registerKernel(wrapped);
-  return true;
+  }, () => transposeKernel !== undefined);
 }
 
 /** The number of matrices in a batched operand: the product of all but its last two dimensions. */

@@ -187,13 +187,7 @@ export function captureJacobian(
     capture.outputs.dispose();
     const layers = capture.layers.map((entry): CapturedLayer => ({ ...entry, factor: tf.keep(repeatRows(entry.factor, k)), probeGradient: entry.probeGradient }));
     capture.layers.forEach((entry) => entry.factor.dispose());
-    return {
-      samples: n,
-      outputSize: k,
-      layers,
-      uncaptured: capture.uncaptured,
-      dispose: () => tf.dispose(layers.flatMap((entry) => [entry.factor, entry.probeGradient])),
-    };
+    return owningJacobianCapture(n, k, layers, capture.uncaptured);
   }
   if (strategy === 'replicate') {
     const { rows, cotangent } = tf.tidy(() => ({
@@ -228,16 +222,15 @@ export function captureJacobian(
       });
       return { ...entry, factor: tf.keep(factor), probeGradient: tf.keep(probeGradient) };
     });
-    return {
-      samples: n,
-      outputSize: k,
-      layers,
-      uncaptured: first.uncaptured,
-      dispose: () => tf.dispose(layers.flatMap((entry) => [entry.factor, entry.probeGradient])),
-    };
+    return owningJacobianCapture(n, k, layers, first.uncaptured);
   } finally {
     captures.forEach((cap) => cap.dispose());
   }
+}
+
+/** A Jacobian capture that owns its layers' factors and probe gradients (and frees them in `dispose`). */
+function owningJacobianCapture(samples: number, outputSize: number, layers: readonly CapturedLayer[], uncaptured: readonly Layer[]): JacobianCapture {
+  return { samples, outputSize, layers, uncaptured, dispose: () => tf.dispose(layers.flatMap((entry) => [entry.factor, entry.probeGradient])) };
 }
 
 /**
