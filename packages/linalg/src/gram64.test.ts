@@ -40,6 +40,20 @@ function exactFloat32Matrix(): { a: Float32Array; lambda: number[] } {
   return { a, lambda: EXPONENTS.map((e) => 2 ** (-2 * e)).sort((x, y) => y - x) };
 }
 
+/**
+ * The independent reference: `Σ_k a_ik a_jk` summed in column order in float64, and `Σ_k |a_ik a_jk|`,
+ * the scale of its rounding (products of float32 numbers are exact in float64).
+ */
+function plainSum(a: Float32Array, p: number, i: number, j: number): { s: number; m: number } {
+  let s = 0;
+  let m = 0;
+  for (let k = 0; k < p; k++) {
+    s += a[i * p + k]! * a[j * p + k]!;
+    m += Math.abs(a[i * p + k]! * a[j * p + k]!);
+  }
+  return { s, m };
+}
+
 describe('gram64', () => {
   it('recovers eigenvalues down to 1e-12 of the largest that a float32 Gram loses', () => {
     const { a, lambda } = exactFloat32Matrix();
@@ -79,12 +93,7 @@ describe('gram64', () => {
     let excess = 0;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        let s = 0;
-        let m = 0;
-        for (let k = 0; k < p; k++) {
-          s += a[i * p + k]! * a[j * p + k]!;
-          m += Math.abs(a[i * p + k]! * a[j * p + k]!);
-        }
+        const { s, m } = plainSum(a, p, i, j);
         // Products are exact; two summation orders differ by at most 2·p·u·Σ|a_ik a_jk|.
         excess = Math.max(excess, Math.abs(g.data[i * n + j]! - s) / (2 * p * 2 ** -53 * m));
       }
@@ -101,12 +110,7 @@ describe('gram64', () => {
     let worst = 0;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        let s = 0;
-        let m = 0;
-        for (let k = 0; k < p; k++) {
-          s += a[i * p + k]! * a[j * p + k]!;
-          m += Math.abs(a[i * p + k]! * a[j * p + k]!);
-        }
+        const { s, m } = plainSum(a, p, i, j);
         if (p <= 4) expect(g.data[i * n + j]).toBe(s);
         worst = Math.max(worst, Math.abs(g.data[i * n + j]! - s) / (2 * p * 2 ** -53 * m || 1));
         expect(g.data[i * n + j]).toBe(g.data[j * n + i]);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StepContext } from '@precond/core';
 import { gram64 } from '@precond/linalg';
-import { captureLayers, NnCurvatureContext, type CapturedLayer, type SequentialModel } from '@precond/nn';
+import { captureLayers, NnCurvatureContext, repeatRows, type Capture, type CapturedLayer, type SequentialModel } from '@precond/nn';
 import { productsOnHost } from './placement.js';
 import { empiricalCotangents, fisherCotangents, ggnCotangents, lossForm, type Cotangents } from './cotangents.js';
 import type { EstimationMode } from './options.js';
@@ -137,14 +137,14 @@ export async function captureStatistics(ctx: StepContext, model: SequentialModel
           ? await fisherCotangents(ctx.loss, lossForm(ctx.loss, forward, y), forward, y, ctx.rng)
           : await ggnCotangents(ctx.loss, lossForm(ctx.loss, forward, y), forward, y);
     const r = cotangents.replicate;
-    let capture;
+    let capture: Capture;
     let factorStride = 1;
     if (shared) {
       // Factors with one row per sample, probe gradients with r.
       capture = shared.capture(cotangents.cotangent, r);
     } else {
       // Row i·r + c of the capture is sample i with cotangent c (nn's replicated Jacobian capture).
-      rows = r === 1 ? x : tf.tidy(() => tf.reshape(tf.tile(tf.expandDims(x, 1), [1, r, 1]), [n * r, x.shape[1]]) as tf.Tensor2D);
+      rows = r === 1 ? x : repeatRows(x, r);
       capture = captureLayers(model, values, rows, cotangents.cotangent);
       factorStride = r;
     }
